@@ -1,0 +1,107 @@
+import type { DeliveryStatus, OrderStatus, PaymentStatus } from '../actors/events.js';
+
+/** The order as `GET /orders/{id}` and `POST /orders` show it (API.md). */
+export interface OrderView {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly amount: number;
+  readonly currency: string;
+  readonly address: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface PaymentView {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly status: PaymentStatus;
+  readonly amount: number;
+  readonly currency: string;
+}
+
+export interface DeliveryView {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly status: DeliveryStatus;
+  readonly courierId: string;
+}
+
+export interface PlaceOrderCommand {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly amount: number;
+  readonly currency: string;
+  readonly address: string;
+  readonly paymentToken: string;
+}
+
+export type PlaceOrderOutcome =
+  | { readonly kind: 'placed'; readonly order: OrderView }
+  | { readonly kind: 'declined'; readonly order: OrderView }
+  /** The payment provider is down, slow or the circuit is open: nothing charged, no order. */
+  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number };
+
+/** Outcome of a staff, courier or customer step on an existing order. */
+export type StepOutcome =
+  | { readonly kind: 'ok'; readonly status: string }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'not-cancellable'; readonly status: string }
+  | { readonly kind: 'invalid-transition'; readonly status: string };
+
+/**
+ * What the edge asks of the store's actors. Commands go to the actors' mailboxes and wait for
+ * their reply (request/reply with a timeout: a timeout rejects with an error whose `code` is
+ * 'timeout'); reads come from the actors' own states (read-your-writes).
+ */
+export interface StoreGateway {
+  placeOrder(cmd: PlaceOrderCommand): Promise<PlaceOrderOutcome>;
+  getOrder(orderId: string): Promise<OrderView | null>;
+  cancelOrder(orderId: string, customerId: string): Promise<StepOutcome>;
+  acceptStoreOrder(orderId: string, staffId: string): Promise<StepOutcome>;
+  packStoreOrder(orderId: string, staffId: string): Promise<StepOutcome>;
+  getDelivery(orderId: string): Promise<DeliveryView | null>;
+  /** `courierId` null means an admin completes it on the courier's behalf. */
+  completeDelivery(orderId: string, courierId: string | null): Promise<StepOutcome>;
+  getPayment(orderId: string): Promise<PaymentView | null>;
+}
+
+export interface MailboxInfo {
+  readonly type: string;
+  readonly shard: number;
+  readonly length: number;
+  readonly lag: number;
+  readonly pending: number;
+  readonly owner: string | null;
+}
+
+export interface DeadLetterInfo {
+  readonly id: string;
+  readonly type: string;
+  readonly shard: number;
+  readonly key: string;
+  readonly messageType: string;
+  readonly error: string;
+  readonly at: string;
+}
+
+/** The runtime's operations surface for `/admin/*`. */
+export interface AdminPort {
+  mailboxes(): Promise<MailboxInfo[]>;
+  actor(type: string, key: string): Promise<{ readonly state: unknown; readonly version: number } | null>;
+  deadLetters(limit: number): Promise<DeadLetterInfo[]>;
+  /** Returns false when no dead letter has that id. */
+  replayDeadLetter(id: string): Promise<boolean>;
+  /** Total lag of the order mailboxes, for load shedding of `POST /orders`. */
+  orderBacklog(): Promise<number>;
+}
+
+/** Readiness of this process: Redis (and Mongo) answer and its actors hold their shards. */
+export interface HealthPort {
+  live(): boolean;
+  ready(): Promise<boolean>;
+}
