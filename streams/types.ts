@@ -22,6 +22,12 @@ export interface Send {
   readonly delayMs?: number;
 }
 
+/** Where a request waits for its answer: a reply stream and the request's correlation id. */
+export interface ReplyAddress {
+  readonly stream: string;
+  readonly corr: string;
+}
+
 /** What a handler returns: the new state and its effects, committed atomically. */
 export interface Handled<S> {
   readonly state: S;
@@ -30,6 +36,8 @@ export interface Handled<S> {
   readonly publish?: readonly Message[];
   /** Answer to the request that carried this message (ignored when there was no reply address). */
   readonly reply?: unknown;
+  /** Answers to earlier requests whose reply addresses the actor kept in its state. */
+  readonly replies?: readonly { readonly to: ReplyAddress; readonly body: unknown }[];
 }
 
 export interface ActorContext {
@@ -39,6 +47,8 @@ export interface ActorContext {
   /** Delivery attempt, 1 on the first try. */
   readonly attempt: number;
   readonly now: number;
+  /** Set when the message is a request (the edge waits for the answer). */
+  readonly replyTo: ReplyAddress | null;
 }
 
 /** An actor type. `handle` may call ports with idempotency keys: a message can be handled again after a crash. */

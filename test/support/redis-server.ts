@@ -54,6 +54,7 @@ export class RedisServer {
     this.child = spawnTracked(bin, args);
     await waitFor(async () => {
       const c = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      c.on('error', () => undefined); // refused until the server listens: expected while polling
       try {
         await c.connect();
         const pong = await c.ping();

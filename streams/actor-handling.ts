@@ -1,0 +1,224 @@
+import pRetry from 'p-retry';
+import { encode, envelope, type Envelope } from './codec.js';
+import { Committer } from './committer.js';
+import { FencedError, isTerminal } from './errors.js';
+import type { Keys } from './keys.js';
+import { relay, relayAll, type OutboxItem } from './relay.js';
+import type { Router } from './router.js';
+import { scripts } from './scripts.js';
+import { describe, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
+import type { ActorBehavior, Handled, Message } from './types.js';
+
+type Op =
+  | {
+      readonly kind: 'C';
+      readonly entryId: string;
+      readonly msgId: string;
+      readonly field: string;
+      readonly value: string;
+      readonly out: readonly { dest: string; json: string }[];
+      readonly timers: readonly { due: number; member: string }[];
+    }
+  | { readonly kind: 'D'; readonly entryId: string; readonly msgId: string; readonly reason: string; readonly payload: string };
+
+type Status = 'C' | 'DUP' | 'D';
+
+interface Versioned<S> {
+  readonly v: number;
+  readonly s: S;
+}
+
+export interface ActorSettings {
+  readonly maxAttempts: number;
+  readonly seenRetentionMs: number;
+  readonly cacheSize: number;
+}
+
+/**
+ * Handling for an actor shard: load the state (cached: this process is the shard's only owner),
+ * run the behaviour with retries, and commit state + outgoing messages + ack in one Lua call per
+ * batch; then relay the outbox.
+ */
+export class ActorHandling<S> implements Handling {
+  private readonly cache = new Map<string, Versioned<S>>();
+  private readonly committer: Committer<Op, Status>;
+  private readonly k: { mbx: string; state: string; outbox: string; seen: string; epoch: string; dlq: string; timers: string };
+  private relayPending = false;
+
+  constructor(
+    private readonly env: RunnerEnv,
+    private readonly unit: Unit,
+    private readonly epoch: number,
+    private readonly behavior: ActorBehavior<S, Message>,
+    private readonly router: Router,
+    private readonly settings: ActorSettings,
+  ) {
+    const keys: Keys = env.keys;
+    const { group: type, shard } = unit;
+    this.k = {
+      mbx: unit.stream,
+      state: keys.state(type, shard),
+      outbox: keys.outbox(type, shard),
+      seen: keys.seen(type, shard),
+      epoch: keys.epoch(unit.root, type),
+      dlq: keys.deadLetters(unit.root, type),
+      timers: keys.timers(type, shard),
+    };
+    this.committer = new Committer((ops) => this.commit(ops), env.settings.batchSize);
+  }
+
+  async recover(): Promise<void> {
+    await relayAll(this.env.redis, this.k.outbox);
+  }
+
+  async handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void> {
+    const { metrics } = this.env;
+    const type = this.unit.group;
+    const cur = await this.load(env.key);
+    let msg: Message;
+    try {
+      msg = this.behavior.decode({ type: env.type, data: env.data });
+    } catch (err) {
+      return this.deadLetter(entryId, env.id, describe(err), encode(env));
+    }
+    let result: Handled<S>;
+    try {
+      result = await pRetry(
+        async (attempt) => {
+          const end = metrics.handlerDuration.startTimer({ type });
+          try {
+            const ctx = { key: env.key, messageId: env.id, attempt, now: Date.now(), replyTo: env.replyTo };
+            return await this.behavior.handle(cur.s, msg, ctx);
+          } finally {
+            end();
+          }
+        },
+        {
+          retries: this.settings.maxAttempts - 1,
+          minTimeout: 50,
+          maxTimeout: 5000,
+          factor: 2,
+          randomize: true,
+          signal,
+          shouldRetry: ({ error }) => !isTerminal(error) && !signal.aborted,
+          onFailedAttempt: ({ error, retriesLeft }) => {
+            if (retriesLeft > 0 && !isTerminal(error)) metrics.retried.inc({ type });
+          },
+        },
+      );
+    } catch (err) {
+      if (signal.aborted) throw err; // the shard is going away: leave the entry pending
+      return this.deadLetter(entryId, env.id, describe(err), encode(env));
+    }
+    const next: Versioned<S> = { v: cur.v + 1, s: result.state };
+    const status = await this.committer.submit(this.commitOp(entryId, env, next, result));
+    if (status === 'C') {
+      this.remember(env.key, next);
+      metrics.handled.inc({ type });
+    } else {
+      this.cache.delete(env.key); // a duplicate: what Redis holds is the truth
+    }
+  }
+
+  async deadLetter(entryId: string, msgId: string, reason: string, payload: string): Promise<void> {
+    await this.committer.submit({ kind: 'D', entryId, msgId, reason, payload });
+    this.env.metrics.deadLettered.inc({ type: this.unit.group });
+    this.env.log.warn({ unit: `${this.unit.group}/${this.unit.shard}`, entryId, reason }, 'message dead-lettered');
+  }
+
+  async tick(): Promise<void> {
+    const reply = await scripts.dueTimers.run(this.env.redis, [this.k.timers, this.k.outbox, this.k.epoch], [String(this.epoch), Date.now(), 500]);
+    if (reply === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
+    const items: OutboxItem[] = [];
+    if (Array.isArray(reply)) {
+      for (let i = 0; i + 2 < reply.length; i += 3) {
+        items.push({ id: String(reply[i]), dest: String(reply[i + 1]), json: String(reply[i + 2]) });
+      }
+    }
+    await relay(this.env.redis, this.k.outbox, items);
+    if (this.relayPending) {
+      this.relayPending = false;
+      await relayAll(this.env.redis, this.k.outbox);
+    }
+  }
+
+  async flushed(): Promise<void> {
+    await this.committer.idle();
+    await relayAll(this.env.redis, this.k.outbox);
+  }
+
+  private async load(key: string): Promise<Versioned<S>> {
+    const hit = this.cache.get(key);
+    if (hit) return hit;
+    const raw = await this.env.redis.hget(this.k.state, key);
+    if (raw === null) return { v: 0, s: this.behavior.initialState() };
+    return JSON.parse(raw) as Versioned<S>;
+  }
+
+  private remember(key: string, value: Versioned<S>): void {
+    this.cache.delete(key); // re-insert: Map order is recency order
+    this.cache.set(key, value);
+    if (this.cache.size > this.settings.cacheSize) {
+      const oldest = this.cache.keys().next();
+      if (!oldest.done) this.cache.delete(oldest.value);
+    }
+  }
+
+  private commitOp(entryId: string, env: Envelope, next: Versioned<S>, r: Handled<S>): Op {
+    const now = Date.now();
+    const out: { dest: string; json: string }[] = [];
+    const timers: { due: number; member: string }[] = [];
+    for (const s of r.send ?? []) {
+      const dest = this.router.mailbox(s.to);
+      const json = encode(envelope(s.to.key, s.msg, now));
+      if (s.delayMs && s.delayMs > 0) timers.push({ due: now + s.delayMs, member: `${dest}\n${json}` });
+      else out.push({ dest, json });
+    }
+    for (const e of r.publish ?? []) {
+      out.push({ dest: this.router.events(env.key), json: encode(envelope(env.key, e, now)) });
+    }
+    if (env.replyTo && r.reply !== undefined) {
+      out.push({ dest: env.replyTo.stream, json: JSON.stringify({ c: env.replyTo.corr, b: r.reply }) });
+    }
+    for (const rep of r.replies ?? []) {
+      out.push({ dest: rep.to.stream, json: JSON.stringify({ c: rep.to.corr, b: rep.body }) });
+    }
+    return { kind: 'C', entryId, msgId: env.id, field: env.key, value: JSON.stringify(next), out, timers };
+  }
+
+  private async commit(ops: Op[]): Promise<Status[]> {
+    const now = Date.now();
+    const args: (string | number)[] = [this.unit.group, String(this.epoch), now, now - this.settings.seenRetentionMs, ops.length];
+    for (const op of ops) {
+      if (op.kind === 'C') {
+        args.push('C', op.entryId, op.msgId, op.field, op.value, op.out.length);
+        for (const o of op.out) args.push(o.dest, o.json);
+        args.push(op.timers.length);
+        for (const t of op.timers) args.push(t.due, t.member);
+      } else {
+        args.push('D', op.entryId, op.msgId, op.reason, op.payload);
+      }
+    }
+    const { mbx, state, outbox, seen, epoch, dlq, timers } = this.k;
+    const end = this.env.metrics.commitDuration.startTimer({ type: this.unit.group });
+    const reply = (await scripts.commit.run(this.env.redis, [mbx, state, outbox, seen, epoch, dlq, timers], args)) as unknown[];
+    end();
+    if (reply[0] === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
+    const statuses = (reply[1] as unknown[]).map(String) as Status[];
+    const ids = (reply[2] as unknown[]).map(String);
+    // Outbox ids come back in op order for the committed (non-duplicate) ops.
+    const items: OutboxItem[] = [];
+    let j = 0;
+    ops.forEach((op, i) => {
+      if (op.kind === 'C' && statuses[i] === 'C') for (const o of op.out) items.push({ id: ids[j++]!, ...o });
+    });
+    try {
+      await relay(this.env.redis, outbox, items);
+    } catch (err) {
+      // Committed already: the entries wait in the outbox and the next tick relays them.
+      this.relayPending = true;
+      this.env.log.warn({ err }, 'outbox relay failed; will retry');
+    }
+    return statuses;
+  }
+}

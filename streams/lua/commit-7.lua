@@ -1,0 +1,50 @@
+-- Atomic commit of a batch of handled mailbox entries on one shard (all keys share a hash tag).
+-- KEYS: 1 mailbox, 2 states, 3 outbox, 4 seen, 5 epoch, 6 dead letters, 7 timers
+-- ARGV: 1 group, 2 epoch (fencing token), 3 now ms, 4 seen cut-off ms, 5 op count, then ops:
+--   'C' entryId msgId stateField stateValue nOut {dest json}*nOut nTimers {dueMs member}*nTimers
+--   'D' entryId msgId reason payload
+-- Returns {'FENCED'} when another owner took the shard, else {'OK', statuses, outboxIds}.
+if redis.call('GET', KEYS[5]) ~= ARGV[2] then
+  return {'FENCED'}
+end
+local statuses = {}
+local outIds = {}
+local i = 6
+for m = 1, tonumber(ARGV[5]) do
+  local kind, entry, msgId = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  i = i + 3
+  if kind == 'C' then
+    local field, value, nOut = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+    i = i + 3
+    if redis.call('ZSCORE', KEYS[4], msgId) then
+      -- Already committed (a resent outbox entry): drop it, effects and all.
+      i = i + 2 * nOut
+      local nT = tonumber(ARGV[i])
+      i = i + 1 + 2 * nT
+      statuses[m] = 'DUP'
+    else
+      if value ~= '' then redis.call('HSET', KEYS[2], field, value) end
+      for _ = 1, nOut do
+        outIds[#outIds + 1] = redis.call('XADD', KEYS[3], '*', 'd', ARGV[i], 'm', ARGV[i + 1])
+        i = i + 2
+      end
+      local nT = tonumber(ARGV[i])
+      i = i + 1
+      for _ = 1, nT do
+        redis.call('ZADD', KEYS[7], ARGV[i], ARGV[i + 1])
+        i = i + 2
+      end
+      redis.call('ZADD', KEYS[4], ARGV[3], msgId)
+      statuses[m] = 'C'
+    end
+  else
+    redis.call('XADD', KEYS[6], '*', 'entry', entry, 'error', ARGV[i], 'm', ARGV[i + 1], 'at', ARGV[3])
+    i = i + 2
+    statuses[m] = 'D'
+  end
+  redis.call('XACK', KEYS[1], ARGV[1], entry)
+  -- Acked mailbox entries are deleted at once: the mailbox holds only unfinished work.
+  redis.call('XDEL', KEYS[1], entry)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[4])
+return {'OK', statuses, outIds}

@@ -1,0 +1,238 @@
+import { FencedError } from './errors.js';
+import { rendezvousOwner } from './hash.js';
+import { raw } from './redis.js';
+import { scripts } from './scripts.js';
+import { abortableDelay, ShardRunner, unitName, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
+import { RateLimitedLog } from './log.js';
+
+/** A consumer group this process runs: its shards and how to handle one it comes to own. */
+export interface GroupSpec {
+  readonly group: string;
+  readonly units: readonly Unit[];
+  makeHandling(unit: Unit, epoch: number): Handling;
+}
+
+export interface OwnershipSettings {
+  readonly leaseTtlMs: number;
+  /** Voluntary moves (releases) per round, so a rolling update does not cause a storm. */
+  readonly maxMovesPerRound: number;
+  /** A loop with no progress for this long past its blocking read is restarted by the watchdog. */
+  readonly stallMs: number;
+}
+
+interface Owned {
+  runner: ShardRunner;
+  ended: boolean;
+}
+
+/**
+ * Shard ownership: every process of a group heartbeats into a members set; all compute the same
+ * rendezvous assignment over the live members; each takes the free leases it should own (SET NX
+ * PX + INCR epoch: the fencing token), renews them by compare-and-expire, and releases (after
+ * draining) at most a few shards per round that now belong to someone else. A dead process's
+ * leases expire and the survivors take its shards over.
+ */
+export class Coordinator {
+  private readonly owned = new Map<string, Owned>();
+  private desired = new Set<string>();
+  private closing = false;
+  private loop: Promise<void> = Promise.resolve();
+  private readonly abort = new AbortController();
+  private firstRound = false;
+  private readonly errors: RateLimitedLog;
+  stalled = false;
+
+  constructor(
+    private readonly env: RunnerEnv,
+    readonly processId: string,
+    private readonly groups: readonly GroupSpec[],
+    private readonly settings: OwnershipSettings,
+  ) {
+    this.errors = new RateLimitedLog(env.log, 10_000);
+  }
+
+  get roundMs(): number {
+    return Math.max(25, Math.floor(this.settings.leaseTtlMs / 8));
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** True once this process holds every shard the assignment gives it. */
+  ready(): boolean {
+    if (!this.firstRound || this.closing) return false;
+    for (const name of this.desired) if (!this.owned.has(name)) return false;
+    return true;
+  }
+
+  ownedUnits(): Unit[] {
+    return [...this.owned.values()].map((o) => o.runner.unit);
+  }
+
+  /** Leave the groups, drain every shard, release the leases. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    this.abort.abort();
+    await this.loop;
+    await Promise.all(
+      this.groups.map((g) => this.env.redis.zrem(this.env.keys.members(g.group), this.processId).catch(() => 0)),
+    );
+    await Promise.all([...this.owned.keys()].map((name) => this.release(name)));
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closing) {
+      try {
+        await this.round();
+        this.env.metrics.redisUp.set(1);
+      } catch (err) {
+        this.env.metrics.redisUp.set(0);
+        this.errors.warn('round', { err }, 'ownership round failed (is Redis reachable?)');
+      }
+      this.watchdog();
+      await abortableDelay(this.roundMs, this.abort.signal);
+    }
+  }
+
+  private async round(): Promise<void> {
+    const now = Date.now();
+    const ttl = this.settings.leaseTtlMs;
+    const desired = new Set<string>();
+    const byName = new Map<string, { unit: Unit; spec: GroupSpec }>();
+    for (const spec of this.groups) {
+      const members = this.env.keys.members(spec.group);
+      await this.env.redis.zadd(members, String(now), this.processId);
+      await this.env.redis.zremrangebyscore(members, '-inf', String(now - ttl));
+      const live = await this.env.redis.zrange(members, '0', '-1');
+      for (const unit of spec.units) {
+        const name = unitName(unit);
+        byName.set(name, { unit, spec });
+        if (rendezvousOwner(live, spec.group, unit.shard) === this.processId) desired.add(name);
+      }
+    }
+    this.desired = desired;
+
+    // Runners that ended on their own: fenced ones are gone; others restart on the same lease.
+    for (const [name, o] of this.owned) {
+      if (!o.ended) continue;
+      const entry = byName.get(name);
+      if (o.runner.fenced || !entry || this.closing) {
+        this.owned.delete(name);
+        this.env.metrics.owned.set({ type: o.runner.unit.group, shard: o.runner.unit.shard }, 0);
+      } else {
+        this.launch(entry.unit, entry.spec, o.runner.epoch);
+      }
+    }
+
+    // Renew what we hold; a lease we lost means another owner: stop at once.
+    await Promise.all(
+      [...this.owned.entries()].map(async ([name, o]) => {
+        const lease = this.env.keys.lease(o.runner.unit.root, o.runner.unit.group);
+        const ok = await scripts.renew.run(this.env.redis, [lease], [this.processId, ttl]);
+        if (ok !== 1) {
+          o.runner.fail(new FencedError(name));
+          this.owned.delete(name);
+          this.env.metrics.owned.set({ type: o.runner.unit.group, shard: o.runner.unit.shard }, 0);
+        }
+      }),
+    );
+
+    // Release (bounded) what the assignment gives to someone else.
+    const surplus = [...this.owned.keys()].filter((n) => !desired.has(n)).slice(0, this.settings.maxMovesPerRound);
+    await Promise.all(surplus.map((n) => this.release(n)));
+
+    // Take free leases we should hold (a dead owner's shards are free once its lease expired).
+    await Promise.all(
+      [...desired]
+        .filter((n) => !this.owned.has(n))
+        .map(async (n) => {
+          const { unit, spec } = byName.get(n)!;
+          const k = this.env.keys;
+          const epoch = Number(
+            await scripts.acquire.run(this.env.redis, [k.lease(unit.root, unit.group), k.epoch(unit.root, unit.group)], [this.processId, ttl]),
+          );
+          if (epoch > 0 && !this.closing) {
+            this.env.metrics.rebalances.inc({ type: unit.group });
+            this.launch(unit, spec, epoch);
+          }
+        }),
+    );
+    this.firstRound = true;
+  }
+
+  private launch(unit: Unit, spec: GroupSpec, epoch: number): void {
+    const runner = new ShardRunner(this.env, unit, epoch, spec.makeHandling(unit, epoch));
+    const o: Owned = { runner, ended: false };
+    this.owned.set(unitName(unit), o);
+    runner.start();
+    void runner.done.then(() => {
+      o.ended = true;
+    });
+    this.env.metrics.owned.set({ type: unit.group, shard: unit.shard }, 1);
+  }
+
+  private async release(name: string): Promise<void> {
+    const o = this.owned.get(name);
+    if (!o) return;
+    await o.runner.stop();
+    this.owned.delete(name);
+    const { unit } = o.runner;
+    this.env.metrics.owned.set({ type: unit.group, shard: unit.shard }, 0);
+    if (!o.runner.fenced) {
+      await scripts.release.run(this.env.redis, [this.env.keys.lease(unit.root, unit.group)], [this.processId]).catch(() => 0);
+      this.env.metrics.rebalances.inc({ type: unit.group });
+    }
+  }
+
+  /** A blocking read that silently stopped (after a reconnect) gets a fresh connection. */
+  private watchdog(): void {
+    const now = Date.now();
+    let stuck = false;
+    for (const o of this.owned.values()) {
+      if (o.ended) continue;
+      const r = o.runner;
+      if (now - r.lastProgress > this.settings.stallMs) {
+        if (r.kicks >= 3) stuck = true;
+        else {
+          this.errors.warn('stall', { unit: unitName(r.unit) }, 'consumer loop made no progress: restarting its read');
+          r.kick();
+          r.lastProgress = now;
+        }
+      } else if (now - r.lastProgress < this.settings.stallMs / 2) {
+        r.kicks = 0;
+      }
+    }
+    this.stalled = stuck;
+    this.env.metrics.stalled.set(stuck ? 1 : 0);
+  }
+}
+
+/** Delete everything below the oldest entry some group still needs (never unacked work). */
+export async function trimEventStream(env: RunnerEnv, stream: string): Promise<void> {
+  const groups = (await raw(env.redis, 'XINFO', 'GROUPS', stream)) as unknown[];
+  let min: string | null = null;
+  for (const g of groups) {
+    if (!Array.isArray(g)) continue;
+    const info = new Map<string, unknown>();
+    for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
+    const name = String(info.get('name'));
+    const lastDelivered = String(info.get('last-delivered-id'));
+    const summary = (await raw(env.redis, 'XPENDING', stream, name)) as unknown[];
+    const oldestPending = Number(summary[0]) > 0 ? String(summary[1]) : null;
+    const keepFrom = oldestPending ?? nextId(lastDelivered);
+    if (min === null || compareIds(keepFrom, min) < 0) min = keepFrom;
+  }
+  if (min !== null && min !== '0-1') await raw(env.redis, 'XTRIM', stream, 'MINID', min);
+}
+
+function nextId(id: string): string {
+  const [ms, seq] = id.split('-');
+  return `${ms}-${Number(seq) + 1}`;
+}
+
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am! !== bm! ? am! - bm! : as! - bs!;
+}

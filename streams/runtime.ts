@@ -1,0 +1,267 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { ActorHandling } from './actor-handling.js';
+import { decode, encode, envelope } from './codec.js';
+import { Keys } from './keys.js';
+import { runtimeMetrics, type RuntimeMetrics } from './metrics.js';
+import { Coordinator, trimEventStream, type GroupSpec } from './ownership.js';
+import { raw, type RedisClient } from './redis.js';
+import { Requester } from './requests.js';
+import { Router } from './router.js';
+import { ensureGroup, type RunnerEnv, type Unit } from './shard-runner.js';
+import { SubscriberHandling } from './subscriber-handling.js';
+import type { ActorBehavior, Address, Message, Subscriber } from './types.js';
+import { parseDeadLetterId, readDeadLetters, unitStats, type DeadLetter, type UnitStats } from './inspect.js';
+
+export interface RuntimeOptions {
+  readonly redis: RedisClient;
+  readonly keyPrefix: string;
+  readonly shards: number;
+  readonly eventShards: number;
+  readonly leaseTtlMs: number;
+  readonly batchSize: number;
+  readonly blockMs: number;
+  readonly maxDeliveries: number;
+  readonly seenRetentionMs: number;
+  readonly log: Logger;
+  readonly registry: Registry;
+  readonly processId?: string;
+  /** Every actor type of the system (mailbox groups are created for all of them). */
+  readonly actorTypes: readonly string[];
+  /** Every subscriber of the system (each is a consumer group on every event stream partition). */
+  readonly subscriberNames: readonly string[];
+  readonly maxMovesPerRound?: number;
+  readonly actorCacheSize?: number;
+}
+
+export interface SubscriberOptions {
+  readonly maxAttempts?: number;
+  readonly maxBackoffMs?: number;
+}
+
+/**
+ * The actor runtime of one process: the actors and subscribers it runs, shard ownership,
+ * request/reply, and the operations surface (stats, states, dead letters).
+ */
+export class ActorRuntime {
+  readonly keys: Keys;
+  readonly router: Router;
+  readonly processId: string;
+  readonly metrics: RuntimeMetrics;
+  private readonly env: RunnerEnv;
+  private readonly groups: GroupSpec[] = [];
+  private coordinator: Coordinator | null = null;
+  private requester: Requester | null = null;
+  private trimTimer: NodeJS.Timeout | null = null;
+  private closing = false;
+
+  constructor(private readonly opts: RuntimeOptions) {
+    this.keys = new Keys(opts.keyPrefix);
+    this.router = new Router(this.keys, opts.shards, opts.eventShards);
+    this.processId = opts.processId ?? `p-${randomBytes(6).toString('hex')}`;
+    this.metrics = runtimeMetrics(opts.registry);
+    this.env = {
+      redis: opts.redis,
+      keys: this.keys,
+      settings: { batchSize: opts.batchSize, blockMs: opts.blockMs, maxDeliveries: opts.maxDeliveries },
+      metrics: this.metrics,
+      log: opts.log,
+    };
+    this.observe();
+  }
+
+  /** Run this actor type in this process. */
+  actor<S>(behavior: ActorBehavior<S, Message>, maxAttempts = 5): this {
+    const settings = {
+      maxAttempts,
+      seenRetentionMs: this.opts.seenRetentionMs,
+      cacheSize: this.opts.actorCacheSize ?? 20_000,
+    };
+    this.groups.push({
+      group: behavior.name,
+      units: this.actorUnits(behavior.name),
+      makeHandling: (unit, epoch) => new ActorHandling(this.env, unit, epoch, behavior, this.router, settings),
+    });
+    return this;
+  }
+
+  /** Run this subscriber in this process. */
+  subscriber(sub: Subscriber<Message>, o: SubscriberOptions = {}): this {
+    const settings = { maxAttempts: o.maxAttempts ?? 5, maxBackoffMs: o.maxBackoffMs ?? 5000 };
+    this.groups.push({
+      group: sub.name,
+      units: this.subscriberUnits(sub.name),
+      makeHandling: (unit, epoch) => new SubscriberHandling(this.env, unit, epoch, sub, settings),
+    });
+    return this;
+  }
+
+  actorUnits(type: string): Unit[] {
+    return Array.from({ length: this.opts.shards }, (_, shard) => ({
+      kind: 'actor' as const,
+      group: type,
+      shard,
+      stream: this.keys.mailbox(type, shard),
+      root: this.keys.shard(type, shard),
+    }));
+  }
+
+  subscriberUnits(name: string): Unit[] {
+    return Array.from({ length: this.opts.eventShards }, (_, shard) => ({
+      kind: 'subscriber' as const,
+      group: name,
+      shard,
+      stream: this.keys.events(shard),
+      root: this.keys.eventShard(shard),
+    }));
+  }
+
+  allUnits(): Unit[] {
+    return [
+      ...this.opts.actorTypes.flatMap((t) => this.actorUnits(t)),
+      ...this.opts.subscriberNames.flatMap((n) => this.subscriberUnits(n)),
+    ];
+  }
+
+  /** Create every stream and group (idempotent), then take shards and open the reply stream. */
+  async start({ requests = true }: { requests?: boolean } = {}): Promise<void> {
+    await Promise.all(this.allUnits().map((u) => ensureGroup(this.opts.redis, u.stream, u.group)));
+    if (this.groups.length > 0) {
+      this.coordinator = new Coordinator(this.env, this.processId, this.groups, {
+        leaseTtlMs: this.opts.leaseTtlMs,
+        maxMovesPerRound: this.opts.maxMovesPerRound ?? Math.max(1, Math.ceil(this.opts.shards / 4)),
+        stallMs: this.opts.blockMs + Math.max(5000, this.opts.leaseTtlMs),
+      });
+      this.coordinator.start();
+      this.trimTimer = setInterval(() => void this.trimEvents(), 10_000);
+    }
+    if (requests) {
+      this.requester = new Requester(this.opts.redis, this.router, this.keys.replies(this.processId), this.opts.log);
+      await this.requester.start();
+    }
+  }
+
+  /** Stop reading, finish in-flight work, flush outboxes, release leases. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    if (this.trimTimer) clearInterval(this.trimTimer);
+    await this.coordinator?.stop();
+    await this.requester?.stop();
+  }
+
+  /** Send a command to an actor (at-least-once: the mailbox entry is the only copy). */
+  async tell(to: Address, msg: Message): Promise<void> {
+    await raw(this.opts.redis, 'XADD', this.router.mailbox(to), '*', 'm', encode(envelope(to.key, msg, Date.now())));
+  }
+
+  /** Send a request and wait for the actor's reply; rejects with RequestTimeoutError. */
+  request(to: Address, msg: Message, timeoutMs: number): Promise<unknown> {
+    if (!this.requester) throw new Error('this runtime was started without requests');
+    return this.requester.request(to, msg, timeoutMs);
+  }
+
+  /** An actor's committed state and version (read-your-writes for the edge). */
+  async state(type: string, key: string): Promise<{ state: unknown; version: number } | null> {
+    const unit = this.router.mailbox({ type, key }).replace(/:mbx$/, '');
+    const v = await this.opts.redis.hget(`${unit}:state`, key);
+    if (v === null) return null;
+    const parsed = JSON.parse(v) as { v: number; s: unknown };
+    return { state: parsed.s, version: parsed.v };
+  }
+
+  live(): boolean {
+    return !this.coordinator?.stalled;
+  }
+
+  /** Redis answers and this process holds the shards the assignment gives it. */
+  async ready(): Promise<boolean> {
+    if (this.closing) return false;
+    try {
+      await this.opts.redis.ping();
+    } catch {
+      return false;
+    }
+    return this.coordinator ? this.coordinator.ready() : true;
+  }
+
+  ownedUnits(): Unit[] {
+    return this.coordinator?.ownedUnits() ?? [];
+  }
+
+  stats(units: readonly Unit[] = this.allUnits()): Promise<UnitStats[]> {
+    return Promise.all(units.map((u) => unitStats(this.opts.redis, this.keys, u)));
+  }
+
+  async deadLetters(limit: number): Promise<DeadLetter[]> {
+    const all = (await Promise.all(this.allUnits().map((u) => readDeadLetters(this.opts.redis, this.keys, u, limit)))).flat();
+    return all.sort((a, b) => b.at - a.at).slice(0, limit);
+  }
+
+  /** Put a dead letter back into its stream and remove it from the dead letters. */
+  async replay(id: string): Promise<boolean> {
+    const p = parseDeadLetterId(id);
+    if (!p) return false;
+    const unit = this.allUnits().find((u) => u.kind === p.kind && u.group === p.group && u.shard === p.shard);
+    if (!unit) return false;
+    const dlq = this.keys.deadLetters(unit.root, unit.group);
+    const rows = (await raw(this.opts.redis, 'XRANGE', dlq, p.entry, p.entry)) as unknown[];
+    const row = rows[0];
+    if (!Array.isArray(row)) return false;
+    const fields = (row[1] as unknown[]).map(String);
+    const i = fields.indexOf('m');
+    const payload = i >= 0 ? fields[i + 1] : undefined;
+    if (payload === undefined || payload === '') {
+      await raw(this.opts.redis, 'XDEL', dlq, p.entry);
+      return true;
+    }
+    // A replay is a new delivery of the same message: give it a fresh id so dedupe lets it in.
+    const env = decode(payload);
+    await raw(this.opts.redis, 'XADD', unit.stream, '*', 'm', encode({ ...env, id: `${env.id}.r${Date.now()}` }));
+    await raw(this.opts.redis, 'XDEL', dlq, p.entry);
+    return true;
+  }
+
+  private async trimEvents(): Promise<void> {
+    // Each event partition is trimmed by whoever owns it for the first subscriber.
+    const first = [...this.opts.subscriberNames].sort()[0];
+    for (const u of this.ownedUnits()) {
+      if (u.kind !== 'subscriber' || u.group !== first) continue;
+      await trimEventStream(this.env, u.stream).catch((err: unknown) => this.opts.log.warn({ err }, 'event stream trim failed'));
+    }
+  }
+
+  /** Per-shard gauges, refreshed on scrape for the groups this process runs. */
+  private observe(): void {
+    let last: { at: number; p: Promise<void> } | null = null;
+    const refresh = (): Promise<void> => {
+      if (last && Date.now() - last.at < 500) return last.p;
+      const p = this.collect().catch(() => this.metrics.redisUp.set(0));
+      last = { at: Date.now(), p };
+      return p;
+    };
+    const m = this.metrics;
+    for (const g of [m.length, m.lag, m.pending, m.oldestPendingAge, m.hasOwner, m.outbox, m.deadLetters]) {
+      (g as unknown as { collect?: () => Promise<void> }).collect = refresh;
+    }
+  }
+
+  private async collect(): Promise<void> {
+    const units = this.groups.flatMap((g) => g.units);
+    const stats = await this.stats(units);
+    const m = this.metrics;
+    const dead = new Map<string, number>();
+    for (const s of stats) {
+      const l = { type: s.unit.group, shard: s.unit.shard };
+      m.length.set(l, s.length);
+      m.lag.set(l, s.lag);
+      m.pending.set(l, s.pending);
+      m.oldestPendingAge.set(l, s.oldestPendingAgeS);
+      m.hasOwner.set(l, s.owner ? 1 : 0);
+      if (s.unit.kind === 'actor') m.outbox.set(l, s.outbox);
+      dead.set(s.unit.group, (dead.get(s.unit.group) ?? 0) + s.deadLetters);
+    }
+    for (const [type, n] of dead) m.deadLetters.set({ type }, n);
+    m.redisUp.set(1);
+  }
+}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { RedisClient } from './redis.js';
+
+/** A Lua script from `streams/lua/<name>-<keyCount>.lua`, run by EVALSHA with an EVAL fallback. */
+export class Script {
+  readonly sha: string;
+  readonly numKeys: number;
+  private readonly lua: string;
+
+  constructor(readonly file: URL) {
+    this.lua = readFileSync(file, 'utf8');
+    this.sha = createHash('sha1').update(this.lua).digest('hex');
+    const m = /-(\d+)\.lua$/.exec(file.pathname);
+    if (!m) throw new Error(`Lua script ${file.pathname} must be named <name>-<keyCount>.lua`);
+    this.numKeys = Number(m[1]);
+  }
+
+  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    if (keys.length !== this.numKeys) throw new Error(`${this.file.pathname} takes ${this.numKeys} keys`);
+    try {
+      return await client.evalsha(this.sha, this.numKeys, ...keys, ...args);
+    } catch (err) {
+      // After a Redis restart or failover the script cache is empty: EVAL loads it again.
+      if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
+        return client.eval(this.lua, this.numKeys, ...keys, ...args);
+      }
+      throw err;
+    }
+  }
+}
+
+const lua = (name: string) => new Script(new URL(`./lua/${name}.lua`, import.meta.url));
+
+export const scripts = {
+  commit: lua('commit-7'),
+  ack: lua('ack-3'),
+  acquire: lua('acquire-2'),
+  renew: lua('renew-1'),
+  release: lua('release-1'),
+  dueTimers: lua('due-timers-3'),
+};

@@ -1,0 +1,296 @@
+import type { Logger } from 'pino';
+import { decode, type Envelope } from './codec.js';
+import { FencedError } from './errors.js';
+import type { Keys } from './keys.js';
+import type { RuntimeMetrics } from './metrics.js';
+import { blockingConnection, raw, type RedisClient } from './redis.js';
+import { RateLimitedLog } from './log.js';
+
+/** One shard of one consumer group: the stream, its group, and where its lease lives. */
+export interface Unit {
+  readonly kind: 'actor' | 'subscriber';
+  /** Actor type or subscriber name: the consumer group. */
+  readonly group: string;
+  readonly shard: number;
+  readonly stream: string;
+  /** Hash-tagged root shared by everything this unit touches atomically. */
+  readonly root: string;
+}
+
+export const unitName = (u: Unit) => `${u.group}/${u.shard}`;
+
+export interface RunnerSettings {
+  readonly batchSize: number;
+  readonly blockMs: number;
+  readonly maxDeliveries: number;
+}
+
+export interface RunnerEnv {
+  readonly redis: RedisClient;
+  readonly keys: Keys;
+  readonly settings: RunnerSettings;
+  readonly metrics: RuntimeMetrics;
+  readonly log: Logger;
+}
+
+/** How a kind of unit handles entries: the runner does reading, ordering and shutdown. */
+export interface Handling {
+  /** Before the first read: e.g. relay what a previous owner left in the outbox. */
+  recover(): Promise<void>;
+  /** Handle one entry and commit it (or dead-letter it). Runs strictly in order per key. */
+  handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void>;
+  deadLetter(entryId: string, msgId: string, reason: string, payload: string): Promise<void>;
+  /** Periodic work while owned (timers, leftover relays). */
+  tick(): Promise<void>;
+  /** Everything submitted is committed and relayed. */
+  flushed(): Promise<void>;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly payload: string | null;
+}
+
+/**
+ * The processing loop of one owned shard: recovery of its pending entries first, then batched
+ * blocking reads of new ones; entries of different keys run concurrently, those of one key
+ * strictly in order (a chain of promises per key). A key in retry back-off holds only itself.
+ */
+export class ShardRunner {
+  private closing = false;
+  private fencedFlag = false;
+  private conn: RedisClient | null = null;
+  private readonly chains = new Map<string, Promise<void>>();
+  private inflight = 0;
+  private readonly abort = new AbortController();
+  private readonly errors: RateLimitedLog;
+  private tickTimer: NodeJS.Timeout | null = null;
+  /** Last time the loop was known to make progress (the watchdog reads it). */
+  lastProgress = Date.now();
+  kicks = 0;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly env: RunnerEnv,
+    readonly unit: Unit,
+    readonly epoch: number,
+    private readonly handling: Handling,
+  ) {
+    this.errors = new RateLimitedLog(env.log, 10_000);
+  }
+
+  get fenced(): boolean {
+    return this.fencedFlag;
+  }
+
+  start(): void {
+    this.done = this.run();
+  }
+
+  /** Stop reading, finish in-flight work, flush commits and relays. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    this.dropConnection();
+    await this.done;
+  }
+
+  /** The watchdog's remedy for a blocking read that silently stopped: a fresh connection. */
+  kick(): void {
+    this.kicks++;
+    this.env.metrics.loopRestarts.inc({ type: this.unit.group });
+    this.dropConnection();
+  }
+
+  /** Called by handlings when a commit is refused or uncertain. */
+  fail(err: unknown): void {
+    if (err instanceof FencedError) {
+      if (!this.fencedFlag) this.env.metrics.fenced.inc({ type: this.unit.group });
+      this.fencedFlag = true;
+    } else {
+      this.errors.error('commit', { err, unit: unitName(this.unit) }, 'commit failed; restarting the shard loop');
+    }
+    if (!this.closing) {
+      this.closing = true;
+      this.abort.abort(err);
+      this.dropConnection();
+    }
+  }
+
+  private async run(): Promise<void> {
+    const maxInflight = this.env.settings.batchSize * 4;
+    try {
+      await this.handling.recover();
+      this.tickTimer = setInterval(() => {
+        if (!this.closing) this.handling.tick().catch((err: unknown) => this.onTickError(err));
+      }, 200);
+      // Recovery before new work: this shard's own pending entries (the consumer is named
+      // after the shard, so they are the previous owner's in-flight entries), then '>'.
+      let from = '0';
+      while (!this.closing) {
+        if (this.inflight >= maxInflight) {
+          await Promise.race(this.chains.values());
+          this.lastProgress = Date.now();
+          continue;
+        }
+        const entries = await this.read(from);
+        this.lastProgress = Date.now();
+        if (entries === null) continue;
+        if (from !== '>') {
+          if (entries.length === 0) {
+            from = '>';
+            continue;
+          }
+          from = entries[entries.length - 1]!.id;
+          const deliveries = await this.deliveryCounts(entries);
+          for (const e of entries) this.dispatch(e, deliveries.get(e.id) ?? 1);
+        } else {
+          for (const e of entries) this.dispatch(e, 1);
+        }
+      }
+    } catch (err) {
+      if (err instanceof FencedError) this.fail(err);
+      else this.errors.error('loop', { err, unit: unitName(this.unit) }, 'shard loop failed');
+    } finally {
+      if (this.tickTimer) clearInterval(this.tickTimer);
+      await Promise.allSettled(this.chains.values());
+      if (!this.fencedFlag) await this.handling.flushed().catch((err: unknown) => this.onTickError(err));
+      this.dropConnection();
+    }
+  }
+
+  private dispatch(e: Entry, deliveries: number): void {
+    if (e.payload === null) {
+      // Deleted while pending (e.g. trimmed by an operator): nothing to handle, just ack.
+      this.chain('', () => this.handling.deadLetter(e.id, '', 'entry deleted while pending', ''));
+      return;
+    }
+    let env: Envelope;
+    try {
+      env = decode(e.payload);
+    } catch (err) {
+      const payload = e.payload;
+      this.chain('', () => this.handling.deadLetter(e.id, '', describe(err), payload));
+      return;
+    }
+    if (deliveries > this.env.settings.maxDeliveries) {
+      const payload = e.payload;
+      const reason = `delivered ${deliveries} times without a commit (the handler may crash the process)`;
+      this.chain(env.key, () => this.handling.deadLetter(e.id, env.id, reason, payload));
+      return;
+    }
+    this.chain(env.key, () => this.handling.handle(e.id, env, this.abort.signal));
+  }
+
+  private chain(key: string, work: () => Promise<void>): void {
+    this.inflight++;
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev.then(work).catch((err: unknown) => this.fail(err));
+    this.chains.set(key, next);
+    void next.finally(() => {
+      this.inflight--;
+      if (this.chains.get(key) === next) this.chains.delete(key);
+    });
+  }
+
+  private async read(from: string): Promise<Entry[] | null> {
+    const { batchSize, blockMs } = this.env.settings;
+    this.conn ??= blockingConnection(this.env.redis);
+    const conn = this.conn;
+    try {
+      const args: (string | number)[] = ['GROUP', this.unit.group, `shard-${this.unit.shard}`, 'COUNT', batchSize];
+      if (from === '>') args.push('BLOCK', blockMs);
+      const reply = await raw(conn, 'XREADGROUP', ...args, 'STREAMS', this.unit.stream, from);
+      return parseRead(reply);
+    } catch (err) {
+      if (this.closing) return null;
+      if (err instanceof Error && err.message.includes('NOGROUP')) {
+        // Redis lost its data (or the stream was deleted): recreate the group and go on.
+        await ensureGroup(this.env.redis, this.unit.stream, this.unit.group);
+        this.errors.warn('nogroup', { unit: unitName(this.unit) }, 'consumer group was missing: recreated');
+        return null;
+      }
+      this.errors.warn('read', { err, unit: unitName(this.unit) }, 'read failed; retrying');
+      if (this.conn === conn) this.dropConnection();
+      await abortableDelay(Math.min(1000, blockMs), this.abort.signal);
+      return null;
+    }
+  }
+
+  private async deliveryCounts(entries: readonly Entry[]): Promise<Map<string, number>> {
+    const first = entries[0]!.id;
+    const last = entries[entries.length - 1]!.id;
+    const reply = await raw(
+      this.env.redis, 'XPENDING', this.unit.stream, this.unit.group, first, last, entries.length, `shard-${this.unit.shard}`,
+    );
+    const counts = new Map<string, number>();
+    if (Array.isArray(reply)) {
+      for (const row of reply as unknown[]) {
+        if (Array.isArray(row)) counts.set(String(row[0]), Number(row[3]));
+      }
+    }
+    return counts;
+  }
+
+  private dropConnection(): void {
+    const c = this.conn;
+    this.conn = null;
+    c?.disconnect();
+  }
+
+  private onTickError(err: unknown): void {
+    if (err instanceof FencedError) this.fail(err);
+    else this.errors.warn('tick', { err, unit: unitName(this.unit) }, 'periodic shard work failed');
+  }
+}
+
+/**
+ * The entries of a one-stream XREAD/XREADGROUP reply. RESP says [[stream, entries]]; ioredis 6
+ * hands back [stream, entries] for a single stream: accept both.
+ */
+export function streamEntries(reply: unknown): unknown[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const stream: unknown = typeof reply[0] === 'string' ? reply : reply[0];
+  if (!Array.isArray(stream) || !Array.isArray(stream[1])) return [];
+  return stream[1] as unknown[];
+}
+
+function parseRead(reply: unknown): Entry[] {
+  const out: Entry[] = [];
+  for (const item of streamEntries(reply)) {
+    if (!Array.isArray(item)) continue;
+    const id = String(item[0]);
+    const fields: unknown = item[1];
+    let payload: string | null = null;
+    if (Array.isArray(fields)) {
+      for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'm') payload = String(fields[i + 1]);
+    }
+    out.push({ id, payload });
+  }
+  return out;
+}
+
+export async function ensureGroup(redis: RedisClient, stream: string, group: string): Promise<void> {
+  try {
+    await raw(redis, 'XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

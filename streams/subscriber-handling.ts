@@ -1,0 +1,108 @@
+import pRetry from 'p-retry';
+import { encode, type Envelope } from './codec.js';
+import { Committer } from './committer.js';
+import { FencedError, isTerminal } from './errors.js';
+import { scripts } from './scripts.js';
+import { describe, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
+import type { Message, Subscriber } from './types.js';
+
+type Op =
+  | { readonly kind: 'A'; readonly entryId: string }
+  | { readonly kind: 'D'; readonly entryId: string; readonly reason: string; readonly payload: string };
+
+export interface SubscriberSettings {
+  /** Attempts before dead-lettering; Infinity keeps retrying (the notifier, while a gateway is down). */
+  readonly maxAttempts: number;
+  readonly maxBackoffMs: number;
+}
+
+/**
+ * Handling for one subscriber's shard of an event stream: at-least-once delivery to an
+ * idempotent handler, then a fenced, batched XACK. Per-key order holds as for actors.
+ */
+export class SubscriberHandling implements Handling {
+  private readonly committer: Committer<Op, 'OK'>;
+  private readonly epochKey: string;
+  private readonly dlqKey: string;
+
+  constructor(
+    private readonly env: RunnerEnv,
+    private readonly unit: Unit,
+    private readonly epoch: number,
+    private readonly subscriber: Subscriber<Message>,
+    private readonly settings: SubscriberSettings,
+  ) {
+    this.epochKey = env.keys.epoch(unit.root, unit.group);
+    this.dlqKey = env.keys.deadLetters(unit.root, unit.group);
+    this.committer = new Committer((ops) => this.ack(ops), env.settings.batchSize);
+  }
+
+  recover(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void> {
+    const { metrics } = this.env;
+    const type = this.unit.group;
+    let event: Message;
+    try {
+      event = this.subscriber.decode({ type: env.type, data: env.data });
+    } catch (err) {
+      return this.deadLetter(entryId, env.id, describe(err), encode(env));
+    }
+    try {
+      await pRetry(
+        async (attempt) => {
+          const end = metrics.handlerDuration.startTimer({ type });
+          try {
+            await this.subscriber.handle(event, { key: env.key, eventId: env.id, attempt });
+          } finally {
+            end();
+          }
+        },
+        {
+          retries: this.settings.maxAttempts === Infinity ? Infinity : this.settings.maxAttempts - 1,
+          minTimeout: 100,
+          maxTimeout: this.settings.maxBackoffMs,
+          factor: 2,
+          randomize: true,
+          signal,
+          shouldRetry: ({ error }) => !isTerminal(error) && !signal.aborted,
+          onFailedAttempt: ({ error }) => {
+            if (!isTerminal(error)) metrics.retried.inc({ type });
+          },
+        },
+      );
+    } catch (err) {
+      if (signal.aborted) throw err;
+      return this.deadLetter(entryId, env.id, describe(err), encode(env));
+    }
+    await this.committer.submit({ kind: 'A', entryId });
+    metrics.handled.inc({ type });
+  }
+
+  async deadLetter(entryId: string, _msgId: string, reason: string, payload: string): Promise<void> {
+    await this.committer.submit({ kind: 'D', entryId, reason, payload });
+    this.env.metrics.deadLettered.inc({ type: this.unit.group });
+    this.env.log.warn({ unit: `${this.unit.group}/${this.unit.shard}`, entryId, reason }, 'event dead-lettered');
+  }
+
+  tick(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  flushed(): Promise<void> {
+    return this.committer.idle();
+  }
+
+  private async ack(ops: Op[]): Promise<'OK'[]> {
+    const args: (string | number)[] = [this.unit.group, String(this.epoch), Date.now(), ops.length];
+    for (const op of ops) {
+      if (op.kind === 'A') args.push('A', op.entryId);
+      else args.push('D', op.entryId, op.reason, op.payload);
+    }
+    const reply = await scripts.ack.run(this.env.redis, [this.unit.stream, this.epochKey, this.dlqKey], args);
+    if (reply === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
+    return ops.map(() => 'OK' as const);
+  }
+}

@@ -1,0 +1,109 @@
+import { expect } from 'chai';
+import { testRuntime } from '../support/runtime.js';
+import { seqActor, recordingSubscriber, type SeqState } from '../support/seq-actor.js';
+import { waitFor } from '../support/processes.js';
+import type { ActorRuntime } from '../../streams/index.js';
+
+async function stateOf(rt: ActorRuntime, type: string, key: string): Promise<SeqState | null> {
+  const s = await rt.state(type, key);
+  return s ? (s.state as SeqState) : null;
+}
+
+describe('actor runtime (real redis-server)', () => {
+  const started: ActorRuntime[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((rt) => rt.stop()));
+  });
+
+  it('handles every message once, in order per key, and forwards through the outbox', async () => {
+    const { rt } = await testRuntime();
+    started.push(rt);
+    rt.actor(seqActor('seq')).actor(seqActor('sink'));
+    await rt.start();
+    const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    for (let seq = 1; seq <= 50; seq++) {
+      await Promise.all(keys.map((key) => rt.tell({ type: 'seq', key }, { type: 'Step', data: { seq, forward: true } })));
+    }
+    for (const key of keys) {
+      const s = await waitFor(async () => {
+        const st = await stateOf(rt, 'sink', key);
+        return st && st.count === 50 ? st : null;
+      }, { what: `sink ${key} to reach 50` });
+      expect(s).to.deep.include({ last: 50, count: 50, missing: 0, twice: 0 });
+      expect(await stateOf(rt, 'seq', key)).to.deep.include({ count: 50, missing: 0, twice: 0 });
+    }
+  });
+
+  it('answers requests (request/reply) and times out when nobody runs the actor', async () => {
+    const { rt } = await testRuntime();
+    started.push(rt);
+    rt.actor(seqActor('seq'));
+    await rt.start();
+    await rt.tell({ type: 'seq', key: 'a' }, { type: 'Step', data: { seq: 1 } });
+    const reply = await rt.request({ type: 'seq', key: 'a' }, { type: 'Ask', data: {} }, 5000);
+    expect(reply).to.deep.equal({ count: 1, key: 'a' });
+    const err = await rt.request({ type: 'sink', key: 'a' }, { type: 'Ask', data: {} }, 300).catch((e: unknown) => e);
+    expect(err).to.have.property('code', 'timeout');
+  });
+
+  it('dead-letters a poison message without blocking other keys, and replays it', async () => {
+    const { rt } = await testRuntime({ maxDeliveries: 3 });
+    started.push(rt);
+    rt.actor(seqActor('seq'), 2);
+    await rt.start();
+    await rt.tell({ type: 'seq', key: 'bad' }, { type: 'Poison', data: { mode: 'throw' } });
+    await rt.tell({ type: 'seq', key: 'bad' }, { type: 'Step', data: { seq: 1 } });
+    for (let i = 0; i < 20; i++) await rt.tell({ type: 'seq', key: `good${i}` }, { type: 'Step', data: { seq: 1 } });
+    for (let i = 0; i < 20; i++) {
+      await waitFor(async () => (await stateOf(rt, 'seq', `good${i}`))?.count === 1, { what: `good${i}` });
+    }
+    const letters = await waitFor(async () => {
+      const d = await rt.deadLetters(10);
+      return d.length === 1 ? d : null;
+    }, { what: 'one dead letter' });
+    expect(letters[0]!.error).to.match(/transient failure/);
+    // The poison blocked only its own key, and only until it was dead-lettered.
+    await waitFor(async () => (await stateOf(rt, 'seq', 'bad'))?.count === 1, { what: 'bad key resumes' });
+    expect(await rt.replay(letters[0]!.id)).to.equal(true);
+    await waitFor(async () => (await rt.deadLetters(10)).length === 1 && (await rt.deadLetters(10))[0]!.id !== letters[0]!.id, {
+      what: 'replayed poison dead-lettered again',
+    });
+    expect(await rt.replay('actor.seq.0.1-1')).to.equal(false);
+  });
+
+  it('fires durable timers', async () => {
+    const { rt } = await testRuntime();
+    started.push(rt);
+    rt.actor(seqActor('seq'));
+    await rt.start();
+    const t0 = Date.now();
+    await rt.tell({ type: 'seq', key: 't' }, { type: 'Later', data: { delayMs: 400 } });
+    await waitFor(async () => (await stateOf(rt, 'seq', 't'))?.count === 1000, { what: 'timer fired' });
+    expect(Date.now() - t0).to.be.at.least(400);
+  });
+
+  it('publishes events to every subscriber group; replicas split the work without duplicates', async () => {
+    const { rt, redis, prefix } = await testRuntime();
+    started.push(rt);
+    rt.actor(seqActor('seq'));
+    await rt.start();
+    const record = async (key: string, seq: number, id: string) => {
+      await redis.hincrby(`${prefix}:seen-events`, `${key}:${seq}`, 1);
+      await redis.sadd(`${prefix}:event-ids`, id);
+    };
+    const replicas = await Promise.all([0, 1].map(() => testRuntime({ prefix })));
+    for (const { rt: r } of replicas) {
+      started.push(r);
+      r.subscriber(recordingSubscriber('rec', record));
+      await r.start();
+    }
+    for (let seq = 1; seq <= 20; seq++) {
+      await Promise.all(Array.from({ length: 5 }, (_, k) => rt.tell({ type: 'seq', key: `e${k}` }, { type: 'Step', data: { seq } })));
+    }
+    await waitFor(async () => (await redis.hlen(`${prefix}:seen-events`)) === 100, { what: '100 events seen' });
+    const counts = Object.values(await redis.hgetall(`${prefix}:seen-events`)).map(Number);
+    expect(counts.every((c) => c === 1)).to.equal(true);
+    const owned = replicas.map(({ rt: r }) => r.ownedUnits().length);
+    expect(owned.reduce((a, b) => a + b, 0)).to.equal(4);
+  });
+});

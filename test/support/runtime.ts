@@ -1,0 +1,32 @@
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { Redis } from 'ioredis';
+import { ActorRuntime, type RuntimeOptions } from '../../streams/index.js';
+import { onRunEnd, sharedRedis, uniquePrefix } from './hooks.js';
+
+export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+/** A runtime on the run's shared redis-server with its own key prefix. */
+export async function testRuntime(over: Partial<RuntimeOptions> & { prefix?: string; url?: string } = {}): Promise<{ rt: ActorRuntime; redis: Redis; prefix: string }> {
+  const url = over.url ?? (await sharedRedis()).url;
+  const redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 20 });
+  onRunEnd(async () => void redis.disconnect());
+  const prefix = over.prefix ?? uniquePrefix();
+  const rt = new ActorRuntime({
+    redis,
+    keyPrefix: prefix,
+    shards: 4,
+    eventShards: 4,
+    leaseTtlMs: 1000,
+    batchSize: 100,
+    blockMs: 200,
+    maxDeliveries: 3,
+    seenRetentionMs: 60_000,
+    log: silentLog,
+    registry: new Registry(),
+    actorTypes: ['seq', 'sink'],
+    subscriberNames: ['rec'],
+    ...over,
+  });
+  return { rt, redis, prefix };
+}
