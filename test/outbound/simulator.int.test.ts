@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { Registry } from 'prom-client';
+import { createPaymentSimulator, type PaymentSimulator } from '../../outbound/payment/simulator.js';
+import { uniquePrefix } from '../support/hooks.js';
+import { waitFor } from '../support/processes.js';
+import { metricValue, timed } from './helpers.js';
+
+describe('outbound: built-in payment simulator (in process)', () => {
+  let registry: Registry;
+  let sim: PaymentSimulator;
+  const charge = (key = uniquePrefix(), token = 'tok_visa') =>
+    sim.charge({ idempotencyKey: key, amount: 4990, currency: 'EUR', token });
+
+  beforeEach(() => {
+    registry = new Registry();
+    sim = createPaymentSimulator({
+      timeoutMs: 150,
+      registry,
+      retry: { retries: 1, minDelayMs: 10, maxDelayMs: 10 },
+      breaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: 300 },
+    });
+  });
+
+  afterEach(() => sim.close());
+
+  it('approves every token but tok_declined', async () => {
+    expect((await charge()).status).to.equal('approved');
+    expect(await charge(uniquePrefix(), 'tok_declined')).to.deep.equal({ status: 'declined' });
+    expect(await metricValue(registry, 'appliance_payment_calls_total', { outcome: 'approved' })).to.equal(1);
+    expect(await metricValue(registry, 'appliance_payment_calls_total', { outcome: 'declined' })).to.equal(1);
+  });
+
+  it('charges once per idempotency key and answers the same charge again', async () => {
+    const key = uniquePrefix();
+    const first = await charge(key);
+    expect(await charge(key)).to.deep.equal(first);
+    const books = sim.snapshot();
+    expect(Object.keys(books.charges)).to.deep.equal([key]);
+    expect(books.charges[key]?.requests).to.equal(2);
+  });
+
+  it('refunds once per refund key', async () => {
+    const approved = await charge();
+    if (approved.status !== 'approved') throw new Error('expected approval');
+    const request = { idempotencyKey: uniquePrefix(), chargeId: approved.chargeId, amount: 4990 };
+    const refund = await sim.refund(request);
+    expect(refund.status).to.equal('succeeded');
+    expect(await sim.refund(request)).to.deep.equal(refund);
+    expect(Object.keys(sim.snapshot().refunds)).to.have.length(1);
+  });
+
+  it('answers unavailable when down, opens the circuit, and recovers through a half-open probe', async () => {
+    sim.setMode({ down: true });
+    await waitFor(async () => (await charge()).status === 'unavailable' && sim.breakerState() === 'open', {
+      what: 'the circuit to open',
+    });
+    expect(await metricValue(registry, 'appliance_circuit_state', { name: 'payment' })).to.equal(2);
+    const { result, ms } = await timed(() => charge());
+    expect(result).to.deep.equal({ status: 'unavailable', retryAfterSeconds: 1 });
+    expect(ms).to.be.below(100);
+
+    sim.setMode({ down: false });
+    await waitFor(() => sim.breakerState() === 'half-open', { what: 'half-open' });
+    expect((await charge()).status).to.equal('approved');
+    expect(sim.breakerState()).to.equal('closed');
+    expect(await metricValue(registry, 'appliance_circuit_state', { name: 'payment' })).to.equal(0);
+  });
+
+  it('is slow but answers when latency stays under the timeout, and times out above it', async () => {
+    sim.setMode({ latencyMs: 50 });
+    const slow = await timed(() => charge());
+    expect(slow.result.status).to.equal('approved');
+    expect(slow.ms).to.be.at.least(45);
+
+    sim.setMode({ latencyMs: 10_000 });
+    const key = uniquePrefix();
+    const hung = await timed(() => charge(key));
+    expect(hung.result.status).to.equal('unavailable');
+    expect(hung.ms).to.be.below(225 + 200);
+    expect(sim.snapshot().charges[key]).to.equal(undefined);
+  });
+});

@@ -1,0 +1,118 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { sharedRedis, uniquePrefix, onRunEnd } from '../support/hooks.js';
+import { waitFor } from '../support/processes.js';
+import { RedisServer } from '../support/redis-server.js';
+import { testRuntime } from '../support/runtime.js';
+import { produce, startWorker, stopWorker, totals, type Worker } from '../support/workers.js';
+
+const SHARDS = 8;
+
+async function setup(url?: string) {
+  const prefix = uniquePrefix();
+  const redisUrl = url ?? (await sharedRedis()).url;
+  const { rt, redis } = await testRuntime({ prefix, url: redisUrl, shards: SHARDS });
+  const env = { REDIS_URL: redisUrl, KEY_PREFIX: prefix, SHARDS: String(SHARDS), LEASE_TTL_MS: '1000' };
+  const send = (key: string, seq: number) => rt.tell({ type: 'seq', key }, { type: 'Step', data: { seq, forward: true } });
+  return { prefix, redis, env, send };
+}
+
+async function allDone(redis: Redis, prefix: string, keys: number, perKey: number) {
+  return waitFor(
+    async () => {
+      const t = await totals(redis, prefix, 'sink', SHARDS, perKey);
+      return t.complete === keys ? t : null;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, what: `${keys} keys to reach ${perKey}` },
+  );
+}
+
+/** Time until every shard's lease is held by one of `owners`. */
+async function leasesHeldBy(redis: Redis, prefix: string, owners: readonly string[]): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const type of ['seq', 'sink']) {
+        for (let s = 0; s < SHARDS; s++) {
+          const owner = await redis.get(`${prefix}:{${type}:0${s}}:lease:${type}`);
+          if (owner === null || !owners.includes(owner)) return false;
+        }
+      }
+      return true;
+    },
+    { timeoutMs: 20_000, intervalMs: 10, what: 'every shard owned by the survivors' },
+  );
+}
+
+describe('runtime with worker processes (e2e)', function () {
+  this.timeout(120_000);
+  const workers: Worker[] = [];
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => stopWorker(w, 'SIGKILL')));
+  });
+
+  it('keeps per-key order while scaling 1 → 3 → 1 (10,000 messages, 100 keys)', async () => {
+    const { prefix, redis, env, send } = await setup();
+    workers.push(await startWorker(env));
+    await produce(redis, send, 100, 100, async (seq) => {
+      if (seq === 25) workers.push(await startWorker(env), await startWorker(env));
+      if (seq === 70) await Promise.all(workers.splice(1).map((w) => stopWorker(w, 'SIGTERM')));
+    });
+    const t = await allDone(redis, prefix, 100, 100);
+    expect(t).to.deep.equal({ keys: 100, count: 10_000, missing: 0, twice: 0, complete: 100 });
+    const seq = await totals(redis, prefix, 'seq', SHARDS, 100);
+    expect(seq).to.deep.equal({ keys: 100, count: 10_000, missing: 0, twice: 0, complete: 100 });
+  });
+
+  it('loses nothing and applies nothing twice when a worker is killed with SIGKILL mid-stream', async () => {
+    const { prefix, redis, env, send } = await setup();
+    const a = await startWorker(env);
+    const b = await startWorker(env);
+    workers.push(a, b);
+    let killedAt = 0;
+    await produce(redis, send, 50, 100, async (seq) => {
+      if (seq === 40) {
+        await stopWorker(a, 'SIGKILL');
+        killedAt = Date.now();
+      }
+    });
+    await leasesHeldBy(redis, prefix, [b.processId]);
+    const takeoverMs = Date.now() - killedAt;
+    const t = await allDone(redis, prefix, 50, 100);
+    expect(t).to.deep.equal({ keys: 50, count: 5000, missing: 0, twice: 0, complete: 50 });
+    console.log(`      takeover after SIGKILL: ${takeoverMs} ms (lease TTL 1000 ms)`);
+    expect(takeoverMs).to.be.below(5000);
+  });
+
+  it('fences a zombie: SIGSTOP past its lease, takeover, SIGCONT: its commits are refused', async () => {
+    const { prefix, redis, env, send } = await setup();
+    const a = await startWorker({ ...env, BATCH_SIZE: '500' });
+    workers.push(a);
+    await produce(redis, send, 50, 20);
+    a.child.kill('SIGSTOP');
+    const b = await startWorker(env);
+    workers.push(b);
+    await produce(redis, async (key, seq) => send(key, seq + 20), 50, 20);
+    await leasesHeldBy(redis, prefix, [b.processId]);
+    await allDone(redis, prefix, 50, 40);
+    a.child.kill('SIGCONT');
+    const fenced = await waitFor(async () => (await a.metric('appliance_fenced_total')) || null, { what: 'zombie fenced' });
+    expect(fenced).to.be.greaterThan(0);
+    await produce(redis, async (key, seq) => send(key, seq + 40), 50, 10);
+    const t = await allDone(redis, prefix, 50, 50);
+    expect(t).to.deep.equal({ keys: 50, count: 2500, missing: 0, twice: 0, complete: 50 });
+  });
+
+  it('resumes after redis-server is killed with SIGKILL and restarted with AOF, losing nothing acked', async () => {
+    const server = await RedisServer.start({ appendonly: true, appendfsync: 'always' });
+    onRunEnd(() => server.stop());
+    const { prefix, redis, env, send } = await setup(server.url);
+    redis.on('error', () => undefined);
+    workers.push(await startWorker(env));
+    await produce(redis, send, 50, 60);
+    await waitFor(async () => (await totals(redis, prefix, 'sink', SHARDS, 60)).count > 300, { what: 'some progress' });
+    await server.kill('SIGKILL');
+    await server.launch();
+    const t = await allDone(redis, prefix, 50, 60);
+    expect(t).to.deep.equal({ keys: 50, count: 3000, missing: 0, twice: 0, complete: 50 });
+  });
+});
