@@ -1,0 +1,138 @@
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { ACTOR_TYPES, createDeliveryBehavior, createPaymentBehavior, orderBehavior, storeBehavior } from '../actors/index.js';
+import type { Config } from '../config/index.js';
+import { createApp } from '../http/index.js';
+import { createHttpPaymentProvider, createNotificationGateway, createPaymentSimulator } from '../outbound/index.js';
+import { ActorRuntime, closeQuietly, connectRedis } from '../streams/index.js';
+import { createReadModels } from '../views/index.js';
+import type { ReadModels } from '../views/port.js';
+import { runtimeAdmin } from './admin.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { runtimeGateway } from './gateway.js';
+import { redisRoster } from './roster.js';
+import { notifier, projector } from './subscribers.js';
+
+export const SUBSCRIBERS = ['projector', 'notifier'] as const;
+
+export interface RunningStore {
+  readonly port: number;
+  readonly runtime: ActorRuntime;
+  /** SIGTERM path: readiness 503, stop taking requests, drain actors, release shards, close. */
+  stop(): Promise<void>;
+}
+
+/** A process with no read-model role never serves the routes that use them. */
+const noViews: ReadModels = new Proxy({} as ReadModels, {
+  get: (_t, prop) =>
+    prop === 'ping' || prop === 'close'
+      ? () => Promise.resolve()
+      : () => Promise.reject(new Error(`read models are not available in this process (${String(prop)})`)),
+});
+
+/** Compose one process of the store from its roles (`--roles all` runs everything). */
+export async function startStore(config: Config, log: Logger): Promise<RunningStore> {
+  const roles = new Set(config.roles);
+  let embedded: EmbeddedRedis | null = null;
+  let url = config.redisUrl;
+  if (!url && !config.redisClusterNodes) {
+    embedded = await startEmbeddedRedis(config.dataDir, config.appendfsync);
+    url = embedded.url;
+    log.info({ redis: url, dataDir: config.dataDir }, 'started the embedded redis-server (REDIS_URL is unset)');
+  }
+  const redis = connectRedis({ url, clusterNodes: config.redisClusterNodes }, `appliance-store:${config.roles.join('+')}`);
+  let lastRedisError = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - lastRedisError > 10_000) log.warn({ err: err.message }, 'redis connection error (retrying)');
+    lastRedisError = Date.now();
+  });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const runtime = new ActorRuntime({
+    redis,
+    keyPrefix: config.keyPrefix,
+    shards: config.shards,
+    eventShards: config.eventShards,
+    leaseTtlMs: config.leaseTtlMs,
+    batchSize: config.batchSize,
+    blockMs: config.blockMs,
+    maxDeliveries: config.maxDeliveries,
+    seenRetentionMs: config.seenRetentionMs,
+    log,
+    registry,
+    actorTypes: ACTOR_TYPES,
+    subscriberNames: SUBSCRIBERS,
+  });
+
+  const needsViews = roles.has('edge') || roles.has('projector') || roles.has('notifier');
+  const views = needsViews ? await createReadModels({ redis, prefix: config.keyPrefix, mongoUrl: config.mongoUrl }) : noViews;
+
+  if (roles.has('order')) runtime.actor(orderBehavior);
+  if (roles.has('payment')) {
+    const provider = config.pspUrl
+      ? createHttpPaymentProvider({ baseUrl: config.pspUrl, timeoutMs: config.pspTimeoutMs, registry, logger: log })
+      : createPaymentSimulator({ timeoutMs: config.pspTimeoutMs, registry, logger: log });
+    runtime.actor(createPaymentBehavior(provider));
+  }
+  if (roles.has('store')) runtime.actor(storeBehavior);
+  if (roles.has('delivery')) runtime.actor(createDeliveryBehavior(redisRoster(redis, runtime.keys, config.couriers)));
+  if (roles.has('projector')) runtime.subscriber(projector(views));
+  if (roles.has('notifier')) {
+    const gateway = createNotificationGateway({ url: config.notifyUrl, registry, logger: log });
+    // Messages are retried for as long as the gateway is down (at least once, never dropped).
+    runtime.subscriber(notifier(views, gateway, log), { maxAttempts: Infinity, maxBackoffMs: 30_000 });
+  }
+  await runtime.start({ requests: roles.has('edge') });
+
+  let closing = false;
+  const health = {
+    live: () => runtime.live(),
+    ready: async () => {
+      if (closing || !(await runtime.ready())) return false;
+      return views.ping().then(
+        () => true,
+        () => false,
+      );
+    },
+  };
+  const app = createApp({
+    config,
+    gateway: runtimeGateway(runtime, config.requestTimeoutMs),
+    views,
+    redis,
+    keyPrefix: config.keyPrefix,
+    admin: runtimeAdmin(runtime),
+    health,
+    registry,
+    logger: log,
+    roles: config.roles,
+  });
+  const server: Server = createServer(app.callback());
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  log.info({ port, roles: config.roles, processId: runtime.processId }, 'appliance store started');
+
+  return {
+    port,
+    runtime,
+    async stop() {
+      closing = true;
+      // Stop taking connections, let in-flight requests finish, then drain the actors.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await runtime.stop();
+      await closed;
+      await views.close();
+      await closeQuietly(redis);
+      await embedded?.stop();
+      log.info('appliance store stopped');
+    },
+  };
+}

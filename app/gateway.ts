@@ -1,0 +1,48 @@
+import type { ActorRuntime } from '../streams/index.js';
+import { orderView, paymentView, deliveryView, type OrderState, type PaymentState, type DeliveryState } from '../actors/index.js';
+import type { PlaceOrderCommand, PlaceOrderOutcome, StepOutcome, StoreGateway } from '../http/ports.js';
+
+/** A reply crossing the stream boundary: check its discriminant before trusting it. */
+function outcome<T extends { kind: string }>(reply: unknown, kinds: readonly string[]): T {
+  if (typeof reply === 'object' && reply !== null && kinds.includes(String((reply as { kind?: unknown }).kind))) {
+    return reply as T;
+  }
+  throw new Error(`unexpected reply from an actor: ${JSON.stringify(reply)}`);
+}
+
+const STEP_KINDS = ['ok', 'not-found', 'not-cancellable', 'invalid-transition'] as const;
+
+/**
+ * The edge's view of the store: commands are requests to the actors (waiting for their answer);
+ * reads come from the actors' committed states, so a client reads its own writes.
+ */
+export function runtimeGateway(rt: ActorRuntime, timeoutMs: number): StoreGateway {
+  const step = async (type: string, key: string, msg: { type: string; data: unknown }) =>
+    outcome<StepOutcome>(await rt.request({ type, key }, msg, timeoutMs), STEP_KINDS);
+  const stateOf = async <S>(type: string, key: string): Promise<S | null> => {
+    const s = await rt.state(type, key);
+    return s ? (s.state as S) : null;
+  };
+  return {
+    async placeOrder(cmd: PlaceOrderCommand): Promise<PlaceOrderOutcome> {
+      const reply = await rt.request({ type: 'order', key: cmd.orderId }, { type: 'PlaceOrder', data: cmd }, timeoutMs);
+      return outcome<PlaceOrderOutcome>(reply, ['placed', 'declined', 'unavailable']);
+    },
+    async getOrder(orderId) {
+      const s = await stateOf<OrderState>('order', orderId);
+      return s ? orderView(s) : null;
+    },
+    cancelOrder: (orderId, customerId) => step('order', orderId, { type: 'CancelOrder', data: { customerId } }),
+    acceptStoreOrder: (orderId, staffId) => step('store', orderId, { type: 'AcceptOrder', data: { staffId } }),
+    packStoreOrder: (orderId, staffId) => step('store', orderId, { type: 'PackOrder', data: { staffId } }),
+    async getDelivery(orderId) {
+      const s = await stateOf<DeliveryState>('delivery', orderId);
+      return s ? deliveryView(s) : null;
+    },
+    completeDelivery: (orderId, courierId) => step('delivery', orderId, { type: 'CompleteDelivery', data: { courierId } }),
+    async getPayment(orderId) {
+      const s = await stateOf<PaymentState>('payment', orderId);
+      return s ? paymentView(s) : null;
+    },
+  };
+}

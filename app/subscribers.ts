@@ -1,0 +1,44 @@
+import type { Logger } from 'pino';
+import { messageFor, messageId, type DomainEvent } from '../actors/index.js';
+import type { Subscriber } from '../streams/index.js';
+import type { ReadModels } from '../views/port.js';
+import type { NotificationGateway } from '../outbound/index.js';
+import { decodeDomainEvent } from './events.js';
+
+/** The projector: my page and the store board follow every domain event (versioned, idempotent). */
+export function projector(views: ReadModels): Subscriber<DomainEvent> {
+  return {
+    name: 'projector',
+    decode: decodeDomainEvent,
+    handle: (event) => views.apply(event),
+  };
+}
+
+/**
+ * The notifier: one customer message per (order, kind), stored for `GET /messages` and posted to
+ * the notification gateway with `Idempotency-Key: <messageId>`. A failing gateway makes the
+ * handler throw, so the runtime retries the event with back-off (for as long as it takes).
+ */
+export function notifier(views: ReadModels, gateway: NotificationGateway, log: Logger): Subscriber<DomainEvent> {
+  return {
+    name: 'notifier',
+    decode: decodeDomainEvent,
+    async handle(event) {
+      const m = messageFor(event);
+      if (!m) return;
+      const message = {
+        messageId: messageId(event.data.orderId, m.kind),
+        customerId: event.data.customerId,
+        orderId: event.data.orderId,
+        kind: m.kind,
+        text: m.text,
+        createdAt: new Date(event.data.at).toISOString(),
+      };
+      await views.addMessage(message);
+      if (gateway.enabled) {
+        await gateway.send({ messageId: message.messageId, customerId: message.customerId, orderId: message.orderId, kind: message.kind, text: message.text });
+        log.debug({ messageId: message.messageId, kind: m.kind }, 'notification sent');
+      }
+    },
+  };
+}

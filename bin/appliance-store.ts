@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * appliance-store start [--roles all|edge,order,payment,store,delivery,projector,notifier] [--port N]
+ * Bad configuration: one line naming the variable, exit code 2. SIGTERM/SIGINT: graceful stop, exit 0.
+ */
+import pino from 'pino';
+import { ConfigError, loadConfig, type CliOverrides } from '../config/index.js';
+import { startStore } from '../app/compose.js';
+import { StartupError } from '../app/embedded-redis.js';
+
+function parseArgs(argv: readonly string[]): { command: string; cli: CliOverrides } {
+  const [command = 'start', ...rest] = argv;
+  const cli: { roles?: string; port?: string } = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = inline ?? rest[++i];
+    if (flag === '--roles' && value !== undefined) cli.roles = value;
+    else if (flag === '--port' && value !== undefined) cli.port = value;
+    else throw new ConfigError(flag, `unknown or incomplete option (usage: appliance-store start [--roles …] [--port N])`);
+  }
+  return { command, cli };
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    const { command, cli } = parseArgs(process.argv.slice(2));
+    if (command !== 'start') throw new ConfigError('command', `unknown command "${command}" (usage: appliance-store start …)`);
+    config = loadConfig(process.env, cli);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`appliance-store: bad configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = pino({
+    level: config.logLevel,
+    base: { roles: config.roles.join(',') },
+    redact: { paths: ['*.authorization', '*.headers.authorization', '*.paymentToken', '*.token', '*.jwtSecret'], censor: '[redacted]' },
+  });
+  let store;
+  try {
+    store = await startStore(config, log);
+  } catch (err) {
+    if (err instanceof StartupError) {
+      process.stderr.write(`appliance-store: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    store.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'stop failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();
