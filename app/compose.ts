@@ -71,9 +71,14 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
 
   if (roles.has('order')) runtime.actor(orderBehavior);
   if (roles.has('payment')) {
-    const provider = config.pspUrl
-      ? createHttpPaymentProvider({ baseUrl: config.pspUrl, timeoutMs: config.pspTimeoutMs, registry, logger: log })
-      : createPaymentSimulator({ timeoutMs: config.pspTimeoutMs, registry, logger: log });
+    let provider;
+    if (config.pspUrl) {
+      provider = createHttpPaymentProvider({ baseUrl: config.pspUrl, timeoutMs: config.pspTimeoutMs, registry, logger: log });
+    } else {
+      const simulator = createPaymentSimulator({ timeoutMs: config.pspTimeoutMs, registry, logger: log });
+      simulator.setMode(config.pspSimulator);
+      provider = simulator;
+    }
     runtime.actor(createPaymentBehavior(provider));
   }
   if (roles.has('store')) runtime.actor(storeBehavior);

@@ -48,6 +48,8 @@ export interface Config {
   readonly overloadLag: number;
   readonly dataDir: string;
   readonly appendfsync: 'always' | 'everysec' | 'no';
+  /** The built-in payment simulator's behaviour (demos, tests): up, down, or slow by N ms. */
+  readonly pspSimulator: { readonly down: boolean; readonly latencyMs: number };
 }
 
 export const DEV_JWT_SECRET = 'appliance-store-dev-secret-change-me-0123456789';
@@ -115,6 +117,15 @@ function clusterNodes(env: Env): { host: string; port: number }[] | null {
   });
 }
 
+function simulatorMode(env: Env): { down: boolean; latencyMs: number } {
+  const raw = env.PSP_SIMULATOR ?? 'up';
+  if (raw === 'up') return { down: false, latencyMs: 0 };
+  if (raw === 'down') return { down: true, latencyMs: 0 };
+  const m = /^slow:(\d+)$/.exec(raw);
+  if (m) return { down: false, latencyMs: Number(m[1]) };
+  throw new ConfigError('PSP_SIMULATOR', `must be up, down or slow:<ms>, got "${raw}"`);
+}
+
 export interface CliOverrides {
   readonly roles?: string;
   readonly port?: string;
@@ -161,6 +172,7 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
     overloadLag: int(env, 'OVERLOAD_LAG', 50_000, 1, 100_000_000),
     dataDir: env.DATA_DIR || './.data',
     appendfsync: oneOf(env, 'REDIS_APPENDFSYNC', ['always', 'everysec', 'no'] as const, 'everysec'),
+    pspSimulator: simulatorMode(env),
   };
   if (config.authMode === 'jwt' && !config.jwksUrl && env.JWT_SECRET === undefined) {
     throw new ConfigError('JWT_SECRET', 'AUTH_MODE=jwt needs JWKS_URL or JWT_SECRET');
