@@ -6,13 +6,7 @@
  * anything not newer than what they hold, per source actor) and `at` (ms since epoch).
  */
 export type OrderStatus =
-  | 'Ordered'
-  | 'Accepted'
-  | 'Packed'
-  | 'DeliveryStarted'
-  | 'Delivered'
-  | 'Cancelled'
-  | 'Rejected';
+  'Ordered' | 'Accepted' | 'Packed' | 'DeliveryStarted' | 'Delivered' | 'Cancelled' | 'Rejected';
 export type PaymentStatus = 'Approved' | 'Declined' | 'Refunded';
 export type DeliveryStatus = 'Started' | 'Delivered' | 'Cancelled';
 export type StoreOrderStatus = 'Received' | 'Accepted' | 'Packed' | 'Cancelled';
@@ -87,8 +81,4 @@ export const eventSource: { readonly [T in DomainEventType]: EventSource } = {
 
 /** Message kinds the customer receives (API.md `GET /messages`). */
 export type MessageKind =
-  | 'OrderPlaced'
-  | 'DeliveryStarted'
-  | 'DeliveryCompleted'
-  | 'DeliveryCancelled'
-  | 'OrderCancelled';
+  'OrderPlaced' | 'DeliveryStarted' | 'DeliveryCompleted' | 'DeliveryCancelled' | 'OrderCancelled';

@@ -1,0 +1,21 @@
+/** Decoding at the boundary: one zod schema per actor's mailbox, failures are terminal. */
+import { z } from 'zod';
+import { TerminalError } from './errors.js';
+import type { Message } from './kernel.js';
+
+/** A non-empty string (ids, tokens, addresses). */
+export const id = z.string().min(1).max(200);
+
+/**
+ * Parses a message with the actor's schema. Throws a TerminalError naming the problem: a
+ * malformed message never parses on retry, so it goes to the dead letters for a person to look at.
+ */
+export function decodeWith<M>(actor: string, schema: z.ZodType<M>, msg: Message): M {
+  const parsed = schema.safeParse(msg);
+  if (parsed.success) return parsed.data;
+  throw new TerminalError(
+    `${actor} cannot decode a '${String(msg.type)}' message: ${z.prettifyError(parsed.error)}. ` +
+      'Fix the sender, then replay the dead letter.',
+    { cause: parsed.error },
+  );
+}

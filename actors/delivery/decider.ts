@@ -1,0 +1,75 @@
+/** The delivery's decider: pure. The store's courier starts it, the courier (or an admin) completes it. */
+import { unreachable, type Decider, type Decision, type Stamped } from '../kernel.js';
+import type { StepOutcome } from '../outcomes.js';
+import { isDelivery, type DeliveryEvent, type DeliveryInput, type DeliveryState } from './state.js';
+
+type DeliveryDecision = Decision<DeliveryEvent, StepOutcome>;
+const nothing: DeliveryDecision = { events: [] };
+const notFound: DeliveryDecision = { events: [], reply: { kind: 'not-found' } };
+
+function complete(courierId: string | null, state: DeliveryState): DeliveryDecision {
+  if (!isDelivery(state)) return notFound;
+  // Another courier must not learn that the delivery exists.
+  if (courierId !== null && courierId !== state.courierId) return notFound;
+  if (state.status !== 'Started')
+    return { events: [], reply: { kind: 'invalid-transition', status: state.status } };
+  return {
+    events: [
+      { type: 'DeliveryCompleted', data: { customerId: state.customerId, courierId: state.courierId } },
+    ],
+    reply: { kind: 'ok', status: 'Delivered' },
+  };
+}
+
+function decide(command: DeliveryInput, state: DeliveryState): DeliveryDecision {
+  switch (command.type) {
+    case 'StartDelivery':
+      // Once only; a tombstone means the order was cancelled first.
+      if (state.status !== 'None' || command.courierId === null) return nothing;
+      return {
+        events: [
+          {
+            type: 'DeliveryStarted',
+            data: { customerId: command.data.customerId, courierId: command.courierId },
+          },
+        ],
+      };
+    case 'CompleteDelivery':
+      return complete(command.data.courierId, state);
+    case 'CancelDelivery':
+      if (state.status === 'None') return { events: [{ type: 'DeliveryTombstoned', data: {} }] };
+      // A delivered appliance is not called back; a cancelled delivery stays cancelled.
+      if (!isDelivery(state) || state.status !== 'Started') return nothing;
+      return {
+        events: [
+          { type: 'DeliveryCancelled', data: { customerId: state.customerId, courierId: state.courierId } },
+        ],
+      };
+    default:
+      return unreachable(command, 'delivery decider');
+  }
+}
+
+function evolve(state: DeliveryState, event: Stamped<DeliveryEvent>): DeliveryState {
+  switch (event.type) {
+    case 'DeliveryStarted': {
+      const { version, orderId, customerId, courierId, at } = event.data;
+      return { status: 'Started', version, orderId, customerId, courierId, startedAt: at, updatedAt: at };
+    }
+    case 'DeliveryCompleted':
+      return isDelivery(state) ? { ...state, status: 'Delivered', updatedAt: event.data.at } : state;
+    case 'DeliveryCancelled':
+      return isDelivery(state) ? { ...state, status: 'Cancelled', updatedAt: event.data.at } : state;
+    case 'DeliveryTombstoned':
+      return { status: 'Tombstone', version: state.version };
+    default:
+      return unreachable(event, 'delivery decider');
+  }
+}
+
+/** The delivery's decider. */
+export const deliveryDecider: Decider<DeliveryState, DeliveryInput, DeliveryEvent, StepOutcome> = {
+  initialState: () => ({ status: 'None', version: 0 }),
+  decide,
+  evolve,
+};

@@ -1,0 +1,207 @@
+/**
+ * The order's decider: pure. An order exists only once paid (N1): `PlaceOrder` asks the payment
+ * actor and waits in `Paying`; the payment's answer establishes it (`Ordered`), rejects it, or
+ * (provider unavailable) drops it again so the customer can retry.
+ */
+import type { OrderStatus } from '../events.js';
+import {
+  fold,
+  unreachable,
+  type ActorContext,
+  type Decider,
+  type Decision,
+  type Stamped,
+} from '../kernel.js';
+import type { StepOutcome } from '../outcomes.js';
+import type { OrderCommand, PaymentResultData } from './messages.js';
+import { isEstablished, type EstablishedOrder, type OrderEvent, type OrderState } from './state.js';
+import { viewOf, type OrderView, type PlaceOrderOutcome } from './view.js';
+
+/** Every answer the order gives. */
+export type OrderReply = PlaceOrderOutcome | StepOutcome;
+type OrderDecision = Decision<OrderEvent, OrderReply>;
+
+const nothing: OrderDecision = { events: [] };
+
+/** Where each status sits in the lifecycle: followed events only ever move an order forward. */
+const progress: { readonly [S in OrderStatus]: number } = {
+  Ordered: 1,
+  Accepted: 2,
+  Packed: 3,
+  DeliveryStarted: 4,
+  Delivered: 5,
+  // Final: nothing moves them on.
+  Cancelled: Number.POSITIVE_INFINITY,
+  Rejected: Number.POSITIVE_INFINITY,
+};
+
+const cancellable: ReadonlySet<OrderStatus> = new Set(['Ordered', 'Accepted', 'Packed', 'DeliveryStarted']);
+
+/**
+ * A different customer reusing an order id: the edge makes ids unique per customer, so this is
+ * a race or a bug; answer "try again" and never show another customer's order.
+ */
+const foreign: PlaceOrderOutcome = { kind: 'unavailable', retryAfterSeconds: 1 };
+
+function placeOrder(
+  command: Extract<OrderCommand, { type: 'PlaceOrder' }>,
+  state: OrderState,
+  ctx: ActorContext,
+): OrderDecision {
+  const { orderId: _orderId, paymentToken, ...details } = command.data;
+  switch (state.status) {
+    case 'None':
+      return {
+        events: [{ type: 'PaymentRequested', data: { ...details, paymentToken, replyTo: ctx.replyTo } }],
+      };
+    case 'Paying':
+      if (state.details.customerId !== details.customerId) return { events: [], reply: foreign };
+      // A retried request: answer it too when the payment's outcome arrives.
+      return ctx.replyTo === null
+        ? nothing
+        : { events: [{ type: 'WaiterAdded', data: { replyTo: ctx.replyTo } }] };
+    default:
+      if (state.details.customerId !== details.customerId) return { events: [], reply: foreign };
+      return {
+        events: [],
+        reply: { kind: state.status === 'Rejected' ? 'declined' : 'placed', order: viewOf(state) },
+      };
+  }
+}
+
+function paymentResult(result: PaymentResultData, state: OrderState, ctx: ActorContext): OrderDecision {
+  // Only the answer to a pending charge counts; a late or repeated one changes nothing.
+  if (state.status !== 'Paying') return nothing;
+  const { customerId, productId, quantity, amount, currency, address } = state.details;
+  let events: OrderEvent[];
+  let answer: (view: OrderView) => PlaceOrderOutcome;
+  switch (result.outcome) {
+    case 'approved':
+      events = [
+        { type: 'OrderPlaced', data: { customerId, productId, quantity, amount, currency, address } },
+        { type: 'OrderStatusChanged', data: { customerId, status: 'Ordered' } },
+      ];
+      answer = (order) => ({ kind: 'placed', order });
+      break;
+    case 'declined':
+      events = [
+        { type: 'OrderRejected', data: { customerId, productId, quantity, amount, currency } },
+        { type: 'OrderStatusChanged', data: { customerId, status: 'Rejected' } },
+      ];
+      answer = (order) => ({ kind: 'declined', order });
+      break;
+    case 'unavailable': {
+      const outcome: PlaceOrderOutcome = { kind: 'unavailable', retryAfterSeconds: result.retryAfterSeconds };
+      return {
+        events: [{ type: 'PaymentUnavailable', data: { retryAfterSeconds: result.retryAfterSeconds } }],
+        replies: state.waiters.map((to) => ({ to, body: outcome })),
+      };
+    }
+    default:
+      return unreachable(result, 'order decider');
+  }
+  const after = fold(evolve, state, events, ctx).state;
+  if (!isEstablished(after)) throw new Error('order decider: a paid or declined order must be established');
+  const body = answer(viewOf(after));
+  return { events, replies: state.waiters.map((to) => ({ to, body })) };
+}
+
+function cancelOrder(customerId: string, state: OrderState): OrderDecision {
+  if (!isEstablished(state) || state.details.customerId !== customerId) {
+    return { events: [], reply: { kind: 'not-found' } };
+  }
+  // Cancelling again answers the same and does nothing: nothing is refunded twice.
+  if (state.status === 'Cancelled') return { events: [], reply: { kind: 'ok', status: 'Cancelled' } };
+  if (!cancellable.has(state.status))
+    return { events: [], reply: { kind: 'not-cancellable', status: state.status } };
+  return {
+    events: [
+      { type: 'OrderCancelled', data: { customerId } },
+      { type: 'OrderStatusChanged', data: { customerId, status: 'Cancelled' } },
+    ],
+    reply: { kind: 'ok', status: 'Cancelled' },
+  };
+}
+
+/** Follows the store and delivery: forward moves only, never out of Cancelled or Rejected. */
+function follow(status: OrderStatus, state: OrderState): OrderDecision {
+  if (!isEstablished(state) || progress[status] <= progress[state.status]) return nothing;
+  return { events: [{ type: 'OrderStatusChanged', data: { customerId: state.details.customerId, status } }] };
+}
+
+function decide(command: OrderCommand, state: OrderState, ctx: ActorContext): OrderDecision {
+  switch (command.type) {
+    case 'PlaceOrder':
+      return placeOrder(command, state, ctx);
+    case 'PaymentResult':
+      return paymentResult(command.data, state, ctx);
+    case 'CancelOrder':
+      return cancelOrder(command.data.customerId, state);
+    case 'StoreOrderAccepted':
+      return follow('Accepted', state);
+    case 'StoreOrderPacked':
+      return follow('Packed', state);
+    case 'DeliveryStarted':
+      return follow('DeliveryStarted', state);
+    case 'DeliveryCompleted':
+      return follow('Delivered', state);
+    case 'DeliveryCancelled':
+      // Only an order's own cancellation cancels its delivery: the order is Cancelled already.
+      return nothing;
+    case 'PaymentRefunded':
+      if (!isEstablished(state) || state.refunded) return nothing;
+      return { events: [{ type: 'RefundRecorded', data: { refundId: command.data.refundId } }] };
+    default:
+      return unreachable(command, 'order decider');
+  }
+}
+
+function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
+  switch (event.type) {
+    case 'PaymentRequested': {
+      const { customerId, productId, quantity, amount, currency, address, replyTo } = event.data;
+      return {
+        status: 'Paying',
+        version: state.version,
+        orderId: event.data.orderId,
+        details: { customerId, productId, quantity, amount, currency, address },
+        waiters: replyTo === null ? [] : [replyTo],
+      };
+    }
+    case 'WaiterAdded':
+      return state.status === 'Paying'
+        ? { ...state, waiters: [...state.waiters, event.data.replyTo] }
+        : state;
+    case 'PaymentUnavailable':
+      return { status: 'None', version: state.version };
+    case 'OrderPlaced':
+    case 'OrderRejected':
+      return state.status === 'Paying' ? establish(state.orderId, state.details, event) : state;
+    case 'OrderStatusChanged':
+      return isEstablished(state) ? { ...state, status: event.data.status, updatedAt: event.data.at } : state;
+    case 'OrderCancelled':
+      // The status moves with the OrderStatusChanged that always follows.
+      return state;
+    case 'RefundRecorded':
+      return isEstablished(state) ? { ...state, refunded: true } : state;
+    default:
+      return unreachable(event, 'order decider');
+  }
+}
+
+function establish(
+  orderId: string,
+  details: EstablishedOrder['details'],
+  event: Stamped<Extract<OrderEvent, { type: 'OrderPlaced' | 'OrderRejected' }>>,
+): EstablishedOrder {
+  const { at, version } = event.data;
+  const status = event.type === 'OrderPlaced' ? 'Ordered' : 'Rejected';
+  return { status, version, orderId, details, createdAt: at, updatedAt: at, refunded: false };
+}
+
+/** The order actor's decider. */
+export const orderDecider: Decider<OrderState, OrderCommand, OrderEvent, OrderReply> = {
+  initialState: () => ({ status: 'None', version: 0 }),
+  decide,
+  evolve,
+};

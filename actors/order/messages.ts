@@ -1,0 +1,77 @@
+/** The order actor's mailbox ('order', keyed by order id): what it is asked and told. */
+import { z } from 'zod';
+import { decodeWith, id } from '../decode.js';
+import type { Message } from '../kernel.js';
+
+type Empty = Readonly<Record<string, never>>;
+
+/** What the customer orders; the edge computes `amount` from the catalogue. */
+export interface PlaceOrderData {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly amount: number;
+  readonly currency: string;
+  readonly address: string;
+  /** Passed on to the payment actor, never kept in the order's state. */
+  readonly paymentToken: string;
+}
+
+/** The payment actor's answer to `ChargePayment`. */
+export type PaymentResultData =
+  | { readonly outcome: 'approved'; readonly chargeId: string }
+  | { readonly outcome: 'declined' }
+  | { readonly outcome: 'unavailable'; readonly retryAfterSeconds: number };
+
+export type OrderCommand =
+  /** A request from the edge: answered once the payment's outcome is known. */
+  | { readonly type: 'PlaceOrder'; readonly data: PlaceOrderData }
+  | { readonly type: 'PaymentResult'; readonly data: PaymentResultData }
+  /** A request from the edge (the owner cancels). */
+  | { readonly type: 'CancelOrder'; readonly data: { readonly customerId: string } }
+  // Told by the other actors' policies, so the order follows its lifecycle.
+  | { readonly type: 'StoreOrderAccepted'; readonly data: Empty }
+  | { readonly type: 'StoreOrderPacked'; readonly data: Empty }
+  | { readonly type: 'DeliveryStarted'; readonly data: { readonly courierId: string } }
+  | { readonly type: 'DeliveryCompleted'; readonly data: { readonly courierId: string } }
+  | { readonly type: 'DeliveryCancelled'; readonly data: Empty }
+  | { readonly type: 'PaymentRefunded'; readonly data: { readonly refundId: string } };
+
+const empty = z.object({}).transform((): Empty => ({}));
+const money = { amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) };
+
+const schema: z.ZodType<OrderCommand> = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('PlaceOrder'),
+    data: z.object({
+      orderId: id,
+      customerId: id,
+      productId: id,
+      quantity: z.number().int().min(1).max(10),
+      ...money,
+      address: z.string().min(1).max(1000),
+      paymentToken: id,
+    }),
+  }),
+  z.object({
+    type: z.literal('PaymentResult'),
+    data: z.discriminatedUnion('outcome', [
+      z.object({ outcome: z.literal('approved'), chargeId: id }),
+      z.object({ outcome: z.literal('declined') }),
+      z.object({ outcome: z.literal('unavailable'), retryAfterSeconds: z.number().int().nonnegative() }),
+    ]),
+  }),
+  z.object({ type: z.literal('CancelOrder'), data: z.object({ customerId: id }) }),
+  z.object({ type: z.literal('StoreOrderAccepted'), data: empty }),
+  z.object({ type: z.literal('StoreOrderPacked'), data: empty }),
+  z.object({ type: z.literal('DeliveryStarted'), data: z.object({ courierId: id }) }),
+  z.object({ type: z.literal('DeliveryCompleted'), data: z.object({ courierId: id }) }),
+  z.object({ type: z.literal('DeliveryCancelled'), data: empty }),
+  z.object({ type: z.literal('PaymentRefunded'), data: z.object({ refundId: id }) }),
+]);
+
+/** Decodes a mailbox entry; throws a TerminalError for anything malformed. */
+export function decodeOrderCommand(msg: Message): OrderCommand {
+  return decodeWith('order', schema, msg);
+}

@@ -1,0 +1,57 @@
+/** The order actor's state and events. */
+import type { OrderStatus } from '../events.js';
+import type { DomainEventBody, ReplyAddress } from '../kernel.js';
+
+/** What was ordered, by whom, to where (the payment token is deliberately not here). */
+export interface OrderDetails {
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly amount: number;
+  readonly currency: string;
+  readonly address: string;
+}
+
+/** An order that exists: paid (`Ordered` and on) or declined (`Rejected`). */
+export interface EstablishedOrder {
+  readonly status: OrderStatus;
+  readonly version: number;
+  readonly orderId: string;
+  readonly details: OrderDetails;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly refunded: boolean;
+}
+
+export type OrderState =
+  /** No order (also after the payment was unavailable: nothing is established). */
+  | { readonly status: 'None'; readonly version: number }
+  /** Waiting for the payment's outcome; `waiters` are the requests to answer then. */
+  | {
+      readonly status: 'Paying';
+      readonly version: number;
+      readonly orderId: string;
+      readonly details: OrderDetails;
+      readonly waiters: readonly ReplyAddress[];
+    }
+  | EstablishedOrder;
+
+export type OrderEvent =
+  | DomainEventBody<'OrderPlaced'>
+  | DomainEventBody<'OrderRejected'>
+  | DomainEventBody<'OrderStatusChanged'>
+  | DomainEventBody<'OrderCancelled'>
+  // Internal (not published): they only change the state or carry a policy's input.
+  /** Carries the token to the policy that asks the payment actor; the state drops it. */
+  | {
+      readonly type: 'PaymentRequested';
+      readonly data: OrderDetails & { readonly paymentToken: string; readonly replyTo: ReplyAddress | null };
+    }
+  | { readonly type: 'WaiterAdded'; readonly data: { readonly replyTo: ReplyAddress } }
+  | { readonly type: 'PaymentUnavailable'; readonly data: { readonly retryAfterSeconds: number } }
+  | { readonly type: 'RefundRecorded'; readonly data: { readonly refundId: string } };
+
+/** True once the order exists (paid or declined). */
+export function isEstablished(state: OrderState): state is EstablishedOrder {
+  return state.status !== 'None' && state.status !== 'Paying';
+}

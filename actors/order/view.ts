@@ -1,0 +1,47 @@
+/** The order as the edge shows it (`GET /orders/{id}`, `POST /orders`). */
+import type { OrderStatus } from '../events.js';
+import { iso } from '../outcomes.js';
+import { isEstablished, type EstablishedOrder, type OrderState } from './state.js';
+
+/** Structurally http/ports.ts `OrderView`. */
+export interface OrderView {
+  readonly orderId: string;
+  readonly status: OrderStatus;
+  readonly customerId: string;
+  readonly productId: string;
+  readonly quantity: number;
+  readonly amount: number;
+  readonly currency: string;
+  readonly address: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** Structurally http/ports.ts `PlaceOrderOutcome`. */
+export type PlaceOrderOutcome =
+  | { readonly kind: 'placed'; readonly order: OrderView }
+  | { readonly kind: 'declined'; readonly order: OrderView }
+  /** The payment provider is down, slow or the circuit is open: nothing charged, no order. */
+  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number };
+
+/** The order's view, or null while it is not established (no order, or waiting for the payment). */
+export function orderView(state: OrderState): OrderView | null {
+  return isEstablished(state) ? viewOf(state) : null;
+}
+
+/** The view of an order that exists. */
+export function viewOf(state: EstablishedOrder): OrderView {
+  const { details } = state;
+  return {
+    orderId: state.orderId,
+    status: state.status,
+    customerId: details.customerId,
+    productId: details.productId,
+    quantity: details.quantity,
+    amount: details.amount,
+    currency: details.currency,
+    address: details.address,
+    createdAt: iso(state.createdAt),
+    updatedAt: iso(state.updatedAt),
+  };
+}

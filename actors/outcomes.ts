@@ -1,0 +1,13 @@
+/** Answers the actors give to the edge's requests (structurally those of http/ports.ts). */
+
+/** Outcome of a staff, courier or customer step on an existing order. */
+export type StepOutcome =
+  | { readonly kind: 'ok'; readonly status: string }
+  | { readonly kind: 'not-found' }
+  | { readonly kind: 'not-cancellable'; readonly status: string }
+  | { readonly kind: 'invalid-transition'; readonly status: string };
+
+/** ms since epoch → ISO 8601, the form every view shows. */
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

@@ -1,0 +1,37 @@
+/** The payment actor's mailbox ('payment', keyed by order id). */
+import { z } from 'zod';
+import { decodeWith, id } from '../decode.js';
+import type { Message } from '../kernel.js';
+
+export interface ChargePaymentData {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly paymentToken: string;
+}
+
+export type PaymentCommand =
+  /** Sent by the order when a customer places it: charge once, answer with `PaymentResult`. */
+  | { readonly type: 'ChargePayment'; readonly data: ChargePaymentData }
+  /** Sent by the order when it is cancelled, and by the payment to itself (a durable retry timer). */
+  | { readonly type: 'RefundPayment'; readonly data: Readonly<Record<string, never>> };
+
+const schema: z.ZodType<PaymentCommand> = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('ChargePayment'),
+    data: z.object({
+      orderId: id,
+      customerId: id,
+      amount: z.number().int().nonnegative(),
+      currency: z.string().regex(/^[A-Z]{3}$/),
+      paymentToken: id,
+    }),
+  }),
+  z.object({ type: z.literal('RefundPayment'), data: z.object({}).transform(() => ({})) }),
+]);
+
+/** Decodes a mailbox entry; throws a TerminalError for anything malformed. */
+export function decodePaymentCommand(msg: Message): PaymentCommand {
+  return decodeWith('payment', schema, msg);
+}

@@ -1,0 +1,19 @@
+/** The payment as `GET /payments/{orderId}` shows it. */
+import type { PaymentStatus } from '../events.js';
+import type { PaymentState } from './state.js';
+
+/** Structurally http/ports.ts `PaymentView`. */
+export interface PaymentView {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly status: PaymentStatus;
+  readonly amount: number;
+  readonly currency: string;
+}
+
+/** The payment's view, or null when nothing was charged. */
+export function paymentView(state: PaymentState): PaymentView | null {
+  if (state.status === 'None') return null;
+  const { orderId, customerId, status, amount, currency } = state;
+  return { orderId, customerId, status, amount, currency };
+}
