@@ -25,6 +25,12 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
     const board = await store.client.call<{ items: { orderId: string }[] }>('GET', '/ordermanagements?limit=100', staff);
     expect(board.body.items.filter((i) => ids.includes(i.orderId))).to.have.length(0);
 
+    // A staff step needs the store actor: without it the edge answers "try again shortly".
+    const step = await store.client.call<{ code: string }>('POST', `/ordermanagements/${ids[0]}/accept`, staff);
+    expect(step.status).to.equal(503);
+    expect(step.body.code).to.equal('overloaded');
+    expect(Number(step.headers.get('retry-after'))).to.be.greaterThan(0);
+
     await store.startRole('store');
     await store.until<{ items: { orderId: string }[] }>(
       '/ordermanagements?status=Received&limit=100',

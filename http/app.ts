@@ -1,0 +1,109 @@
+/**
+ * The Koa edge. Middleware order, outermost first: request id + metrics + one log line
+ * (observe), problem+json errors, operations routes (never rate limited), then for the `edge`
+ * role: JSON body parser (64 KiB), token resolution, per-caller rate limit, API routes.
+ */
+import Koa from 'koa';
+import { Router } from '@koa/router';
+import bodyParser from 'koa-bodyparser';
+import { createAuthenticator } from './auth.js';
+import { authMiddleware } from './auth.js';
+import { cachedBacklog } from './backlog.js';
+import type { AppDeps, RouteDeps } from './deps.js';
+import { edgeMetrics } from './metrics.js';
+import { observeMiddleware } from './observe.js';
+import { buildOpenApi } from './openapi.js';
+import { problemMiddleware } from './problem.js';
+import { rateLimitMiddleware } from './rate-limit.js';
+import { mount, type Route } from './route.js';
+import { adminRoutes } from './routes/admin.js';
+import { authRoutes } from './routes/auth.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { messageRoutes } from './routes/messages.js';
+import { myPageRoutes } from './routes/my-pages.js';
+import { opsRoutes } from './routes/ops.js';
+import { orderManagementRoutes } from './routes/order-managements.js';
+import { orderRoutes } from './routes/orders.js';
+import { paymentRoutes } from './routes/payments.js';
+import { productRoutes } from './routes/products.js';
+
+/** Version of the REST API as `/openapi.json` states it. */
+export const API_VERSION = '1.0.0';
+/** Largest JSON body accepted (API.md: over 64 KiB is a 413). */
+export const JSON_LIMIT = '64kb';
+
+/** The app plus what it was built from (tests compare the routers with `/openapi.json`). */
+export interface Edge {
+  readonly app: Koa;
+  readonly routers: readonly Router[];
+  readonly routes: readonly Route[];
+}
+
+function apiRoutes(deps: RouteDeps): Route[] {
+  return [
+    ...authRoutes(deps),
+    ...productRoutes(),
+    ...orderRoutes(deps),
+    ...myPageRoutes(deps),
+    ...orderManagementRoutes(deps),
+    ...deliveryRoutes(deps),
+    ...paymentRoutes(deps),
+    ...messageRoutes(deps),
+    ...adminRoutes(deps),
+  ];
+}
+
+/** Build the edge; without the 'edge' role only /healthz, /readyz, /metrics (and /openapi.json) answer. */
+export function createEdge(deps: AppDeps): Edge {
+  const metrics = edgeMetrics(deps.registry);
+  const serveApi = deps.roles.includes('edge');
+  const routeDeps: RouteDeps = {
+    ...deps,
+    auth: createAuthenticator(deps.config),
+    metrics,
+    orderBacklog: cachedBacklog(deps.admin, deps.logger),
+  };
+  let document: unknown = null;
+  const ops = opsRoutes({ health: deps.health, registry: deps.registry, openapi: () => document });
+  const api = serveApi ? apiRoutes(routeDeps) : [];
+  const routes = [...ops, ...api];
+  document = buildOpenApi(routes, API_VERSION);
+
+  const app = new Koa();
+  app.on('error', (err: unknown) => deps.logger.error({ err }, 'koa error'));
+  app.use(observeMiddleware(deps.logger, metrics));
+  app.use(problemMiddleware(deps.logger));
+  const opsRouter = new Router();
+  mount(opsRouter, ops);
+  app.use(opsRouter.routes());
+  app.use(opsRouter.allowedMethods());
+  const routers = [opsRouter];
+  if (serveApi) {
+    const apiRouter = new Router();
+    mount(apiRouter, api);
+    app.use(bodyParser({ enableTypes: ['json'], jsonLimit: JSON_LIMIT, strict: true }));
+    app.use(authMiddleware(routeDeps.auth));
+    app.use(
+      rateLimitMiddleware({
+        redis: deps.redis,
+        keyPrefix: deps.keyPrefix,
+        perMinute: deps.config.rateLimitPerMinute,
+        logger: deps.logger,
+      }),
+    );
+    app.use(apiRouter.routes());
+    app.use(apiRouter.allowedMethods());
+    routers.push(apiRouter);
+  }
+  return { app, routers, routes };
+}
+
+/** The Koa app of the edge (or of the operations routes only, for processes without 'edge'). */
+export function createApp(deps: AppDeps): Koa {
+  return createEdge(deps).app;
+}
+
+/** The operations-only app, whatever `deps.roles` says. */
+export function createOpsApp(deps: AppDeps): Koa {
+  return createEdge({ ...deps, roles: deps.roles.filter((r) => r !== 'edge') }).app;
+}

@@ -1,0 +1,178 @@
+/**
+ * The edge's error classes. Each has a stable machine-readable `code` (API.md) and an HTTP
+ * `status`; the problem middleware (problem.ts) turns them into `application/problem+json`.
+ * Throw these from routes and middleware; anything else becomes a 500 `internal` with no details.
+ */
+export type ProblemCode =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not-found'
+  | 'method-not-allowed'
+  | 'payment-declined'
+  | 'payment-unavailable'
+  | 'not-cancellable'
+  | 'invalid-transition'
+  | 'idempotency-key-reused'
+  | 'payload-too-large'
+  | 'rate-limited'
+  | 'overloaded'
+  | 'not-ready'
+  | 'internal';
+
+/** Base of every error the edge answers with; `expose` follows Koa: only 4xx details reach clients. */
+export abstract class HttpError extends Error {
+  abstract readonly code: ProblemCode;
+  abstract readonly status: number;
+  abstract readonly title: string;
+  /** Extra response headers (Retry-After, WWW-Authenticate, Allow). */
+  readonly headers: Readonly<Record<string, string>> = {};
+  /** RFC 9457 extension members added to the problem body. */
+  readonly extensions: Readonly<Record<string, unknown>> = {};
+
+  get expose(): boolean {
+    return this.status < 500;
+  }
+}
+
+export class ValidationError extends HttpError {
+  override readonly name = 'ValidationError';
+  readonly code = 'validation';
+  readonly status = 400;
+  readonly title = 'The request is not valid';
+  override readonly extensions: Readonly<Record<string, unknown>>;
+  /** `errors` lists each problem with where it is (`body.quantity`, `query.limit`). */
+  constructor(message: string, errors?: readonly { readonly path: string; readonly message: string }[]) {
+    super(message);
+    this.extensions = errors ? { errors } : {};
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'unauthorized';
+  readonly status = 401;
+  readonly title = 'A valid bearer token is required';
+  override readonly headers = { 'WWW-Authenticate': 'Bearer' };
+}
+
+export class ForbiddenError extends HttpError {
+  override readonly name = 'ForbiddenError';
+  readonly code = 'forbidden';
+  readonly status = 403;
+  readonly title = 'Your role may not do this';
+}
+
+export class NotFoundError extends HttpError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'not-found';
+  readonly status = 404;
+  readonly title = 'Not found';
+}
+
+export class MethodNotAllowedError extends HttpError {
+  override readonly name = 'MethodNotAllowedError';
+  readonly code = 'method-not-allowed';
+  readonly status = 405;
+  readonly title = 'Method not allowed';
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(allow: string) {
+    super(`use one of: ${allow}`);
+    this.headers = { Allow: allow };
+  }
+}
+
+export class PaymentDeclinedError extends HttpError {
+  override readonly name = 'PaymentDeclinedError';
+  readonly code = 'payment-declined';
+  readonly status = 402;
+  readonly title = 'The payment was declined';
+  override readonly extensions: Readonly<Record<string, unknown>>;
+  constructor(orderId: string) {
+    super('the payment provider declined the charge; the order is Rejected, use another payment method');
+    this.extensions = { orderId };
+  }
+}
+
+/** Something is busy or down: the client should retry after `retryAfterSeconds`. */
+abstract class RetryLaterError extends HttpError {
+  override readonly headers: Readonly<Record<string, string>>;
+  constructor(
+    readonly retryAfterSeconds: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.headers = { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) };
+  }
+}
+
+export class PaymentUnavailableError extends RetryLaterError {
+  override readonly name = 'PaymentUnavailableError';
+  readonly code = 'payment-unavailable';
+  readonly status = 503;
+  readonly title = 'The payment system is unavailable';
+  override get expose(): boolean {
+    return true; // the message is ours and tells the client what to do
+  }
+}
+
+export class NotCancellableError extends HttpError {
+  override readonly name = 'NotCancellableError';
+  readonly code = 'not-cancellable';
+  readonly status = 409;
+  readonly title = 'The order can no longer be cancelled';
+}
+
+export class InvalidTransitionError extends HttpError {
+  override readonly name = 'InvalidTransitionError';
+  readonly code = 'invalid-transition';
+  readonly status = 409;
+  readonly title = 'This step is not possible in the current status';
+}
+
+export class IdempotencyKeyReusedError extends HttpError {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly code = 'idempotency-key-reused';
+  readonly status = 422;
+  readonly title = 'The Idempotency-Key was already used with a different body';
+}
+
+export class PayloadTooLargeError extends HttpError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly code = 'payload-too-large';
+  readonly status = 413;
+  readonly title = 'The request body is too large';
+}
+
+export class RateLimitedError extends RetryLaterError {
+  override readonly name = 'RateLimitedError';
+  readonly code = 'rate-limited';
+  readonly status = 429;
+  readonly title = 'Too many requests';
+}
+
+export class OverloadedError extends RetryLaterError {
+  override readonly name = 'OverloadedError';
+  readonly code = 'overloaded';
+  readonly status = 503;
+  readonly title = 'The store is overloaded';
+  override get expose(): boolean {
+    return true;
+  }
+}
+
+export class NotReadyError extends HttpError {
+  override readonly name = 'NotReadyError';
+  readonly code = 'not-ready';
+  readonly status = 503;
+  readonly title = 'This process is not ready';
+  override get expose(): boolean {
+    return true;
+  }
+}
+
+/** True for the error StoreGateway rejects with when an actor did not reply in time. */
+export function isTimeout(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'timeout';
+}

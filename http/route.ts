@@ -1,0 +1,154 @@
+import type { Context } from 'koa';
+import type { Router } from '@koa/router';
+import { z } from 'zod';
+import { edgeState, type Principal, type UserRole } from './context.js';
+import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
+
+/**
+ * One route, described once: the router runs it and `/openapi.json` is generated from the same
+ * description, so validation and documentation cannot drift apart.
+ */
+export type Method = 'get' | 'post';
+/** 'public': anyone, no token needed; otherwise the roles that may call it. */
+export type Access = 'public' | readonly UserRole[];
+
+export interface ResponseDoc {
+  readonly description: string;
+  readonly schema?: z.ZodType;
+  /** Response header name → description. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Media type when not JSON (e.g. the metrics text). */
+  readonly contentType?: string;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteInput<P, Q, B, H, A extends Access> {
+  readonly params: Out<P>;
+  readonly query: Out<Q>;
+  readonly body: Out<B>;
+  readonly headers: Out<H>;
+  readonly caller: A extends 'public' ? Principal | null : Principal;
+}
+
+export interface RouteSpec<P, Q, B, H, A extends Access> {
+  readonly method: Method;
+  /** Koa path template, e.g. `/orders/:orderId`. */
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly access: A;
+  readonly params?: P;
+  readonly query?: Q;
+  readonly body?: B;
+  /** Request headers the route reads; keys in lower case. */
+  readonly headers?: H;
+  readonly responses: Readonly<Record<number, ResponseDoc>>;
+  /** Error statuses beyond the ones implied by access and inputs (400, 401, 403, 429, 500). */
+  readonly problems?: readonly number[];
+  /** Not rate limited (probes and scrapes). */
+  readonly ops?: boolean;
+  handle(ctx: Context, input: RouteInput<P, Q, B, H, A>): Promise<void>;
+}
+
+/** A route with its types erased, as the router and the OpenAPI generator see it. */
+export interface Route {
+  readonly method: Method;
+  readonly path: string;
+  readonly summary: string;
+  readonly tag: string;
+  readonly access: Access;
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  readonly headers?: z.ZodType;
+  readonly responses: Readonly<Record<number, ResponseDoc>>;
+  readonly problems: readonly number[];
+  readonly ops: boolean;
+  run(ctx: Context): Promise<void>;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new ValidationError(errors.map((e) => `${e.path}: ${e.message}`).join('; '), errors);
+}
+
+/** Authenticate and authorize: 401 without a valid token, 403 for a role not in `access`. */
+export function authorize(ctx: Context, access: readonly UserRole[]): Principal {
+  const state = edgeState(ctx);
+  if (!state.principal) throw state.authError ?? new UnauthorizedError('send Authorization: Bearer <token>');
+  if (!access.includes(state.principal.role)) {
+    throw new ForbiddenError(`this needs the role ${access.join(' or ')}`);
+  }
+  return state.principal;
+}
+
+function hasJsonBody(ctx: Context): boolean {
+  const body: unknown = ctx.request.body;
+  return typeof body === 'object' && body !== null && Object.keys(body).length > 0;
+}
+
+function pickHeaders(ctx: Context, schema: z.ZodType): Record<string, string> {
+  const shape = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const picked: Record<string, string> = {};
+  for (const name of shape) {
+    const v = ctx.get(name);
+    if (v !== '') picked[name] = v;
+  }
+  return picked;
+}
+
+/** Describe a route; the returned object validates its inputs in order auth → role → inputs. */
+export function route<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  H extends z.ZodType | undefined = undefined,
+  const A extends Access = Access,
+>(spec: RouteSpec<P, Q, B, H, A>): Route {
+  const access: Access = spec.access;
+  const run = async (ctx: Context): Promise<void> => {
+    const caller = access === 'public' ? edgeState(ctx).principal : authorize(ctx, access);
+    if (spec.body === undefined && hasJsonBody(ctx)) {
+      throw new ValidationError('body: this call takes no body fields');
+    }
+    if (spec.body !== undefined && !ctx.request.is('application/json')) {
+      throw new ValidationError('body: send a JSON body with Content-Type: application/json');
+    }
+    const input = {
+      params: spec.params ? parse(spec.params, ctx.params, 'params') : undefined,
+      query: spec.query ? parse(spec.query, { ...ctx.query }, 'query') : undefined,
+      body: spec.body ? parse(spec.body, ctx.request.body, 'body') : undefined,
+      headers: spec.headers ? parse(spec.headers, pickHeaders(ctx, spec.headers), 'headers') : undefined,
+      caller,
+    } as RouteInput<P, Q, B, H, A>;
+    await spec.handle(ctx, input);
+  };
+  return {
+    method: spec.method,
+    path: spec.path,
+    summary: spec.summary,
+    tag: spec.tag,
+    access,
+    ...(spec.params ? { params: spec.params } : {}),
+    ...(spec.query ? { query: spec.query } : {}),
+    ...(spec.body ? { body: spec.body } : {}),
+    ...(spec.headers ? { headers: spec.headers } : {}),
+    responses: spec.responses,
+    problems: spec.problems ?? [],
+    ops: spec.ops ?? false,
+    run,
+  };
+}
+
+/** Register routes on a router; the router's path templates are what metrics label `route`. */
+export function mount(router: Router, routes: readonly Route[]): void {
+  for (const r of routes) {
+    router[r.method](r.path, (ctx) => r.run(ctx));
+  }
+}

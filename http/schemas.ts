@@ -1,0 +1,187 @@
+/**
+ * Every request and response shape of the edge, as zod 4 schemas. Requests are `.strict()`:
+ * unknown fields are a 400 `validation`. The same schemas generate `/openapi.json`.
+ */
+import { z } from 'zod';
+import { USER_ROLES } from './context.js';
+
+/** Ids that travel in paths and Redis keys: a safe token, no separators beyond `_ - . :`. */
+export const Id = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 _ . : -');
+
+export const OrderStatus = z.enum([
+  'Ordered',
+  'Accepted',
+  'Packed',
+  'DeliveryStarted',
+  'Delivered',
+  'Cancelled',
+  'Rejected',
+]);
+export const PaymentStatus = z.enum(['Approved', 'Declined', 'Refunded']);
+export const DeliveryStatus = z.enum(['Started', 'Delivered', 'Cancelled']);
+export const StoreOrderStatus = z.enum(['Received', 'Accepted', 'Packed', 'Cancelled']);
+export const MessageKind = z.enum([
+  'OrderPlaced',
+  'DeliveryStarted',
+  'DeliveryCompleted',
+  'DeliveryCancelled',
+  'OrderCancelled',
+]);
+export const ActorType = z.enum(['order', 'payment', 'store', 'delivery']);
+const IsoTime = z.string().describe('ISO 8601 date-time');
+
+// ---- requests ---------------------------------------------------------------------------------
+
+export const TokenRequest = z.object({ sub: Id, role: z.enum(USER_ROLES) }).strict();
+
+export const PlaceOrderBody = z
+  .object({
+    productId: z.string().min(1).max(128),
+    quantity: z.number().int().min(1).max(10),
+    paymentToken: z.string().min(1).max(512),
+    address: z.string().trim().min(1).max(1000),
+  })
+  .strict();
+export type PlaceOrderBody = z.output<typeof PlaceOrderBody>;
+
+export const IdempotencyHeaders = z
+  .object({
+    'idempotency-key': z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]{1,255}$/, 'must be 1-255 of A-Z a-z 0-9 _ . : -')
+      .optional()
+      .describe(
+        'Retry safely: the same key with the same body gets the same answer, charged once (kept 24 h)',
+      ),
+  })
+  .strict();
+
+export const OrderIdParams = z.object({ orderId: Id }).strict();
+export const ActorParams = z.object({ type: ActorType, key: Id }).strict();
+export const DeadLetterParams = z.object({ id: Id }).strict();
+
+const limit = z.coerce.number().int().min(1).max(100).default(20).describe('page size, 1..100');
+const cursor = z.string().min(1).max(512).optional().describe('the `next` of the previous page');
+
+export const PageQuery = z.object({ limit, cursor }).strict();
+export const StoreBoardQuery = z.object({ status: StoreOrderStatus.optional(), limit, cursor }).strict();
+export const DeadLetterQuery = z.object({ limit }).strict();
+
+// ---- responses --------------------------------------------------------------------------------
+
+export const TokenResponse = z.object({ token: z.string(), expiresIn: z.number().int().describe('seconds') });
+
+export const Product = z.object({
+  id: z.string(),
+  name: z.string(),
+  price: z.number().int().describe('minor units (cents)'),
+  currency: z.string(),
+});
+
+export const PlacedOrder = z.object({
+  orderId: z.string(),
+  status: z.literal('Ordered'),
+  customerId: z.string(),
+  productId: z.string(),
+  quantity: z.number().int(),
+  amount: z.number().int(),
+  currency: z.string(),
+});
+
+export const Order = z.object({
+  orderId: z.string(),
+  status: OrderStatus,
+  customerId: z.string(),
+  productId: z.string(),
+  quantity: z.number().int(),
+  amount: z.number().int(),
+  currency: z.string(),
+  address: z.string(),
+  createdAt: IsoTime,
+  updatedAt: IsoTime,
+});
+
+export const StepAccepted = z.object({ orderId: z.string(), status: z.string() });
+
+export const MyPageItem = z.object({
+  orderId: z.string(),
+  productId: z.string(),
+  quantity: z.number().int(),
+  amount: z.number().int(),
+  currency: z.string(),
+  orderStatus: OrderStatus.nullable(),
+  paymentStatus: PaymentStatus.nullable(),
+  deliveryStatus: DeliveryStatus.nullable(),
+  updatedAt: IsoTime,
+  history: z.array(z.object({ status: z.string(), at: IsoTime })),
+});
+
+export const StoreBoardItem = z.object({
+  orderId: z.string(),
+  status: StoreOrderStatus,
+  productId: z.string(),
+  quantity: z.number().int(),
+  address: z.string(),
+  receivedAt: IsoTime,
+});
+
+export const Message = z.object({
+  messageId: z.string(),
+  orderId: z.string(),
+  kind: MessageKind,
+  text: z.string(),
+  createdAt: IsoTime,
+});
+
+export const Delivery = z.object({ orderId: z.string(), status: DeliveryStatus, courierId: z.string() });
+
+export const Payment = z.object({
+  orderId: z.string(),
+  status: PaymentStatus,
+  amount: z.number().int(),
+  currency: z.string(),
+});
+
+/** A cursor page: `next` is opaque, null on the last page. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), next: z.string().nullable() });
+}
+
+export const Mailbox = z.object({
+  type: z.string(),
+  shard: z.number().int(),
+  length: z.number().int(),
+  lag: z.number().int(),
+  pending: z.number().int(),
+  owner: z.string().nullable(),
+});
+
+export const ActorState = z.object({
+  type: ActorType,
+  key: z.string(),
+  state: z.unknown(),
+  version: z.number().int(),
+});
+
+export const DeadLetter = z.object({
+  id: z.string(),
+  type: z.string(),
+  shard: z.number().int(),
+  key: z.string(),
+  messageType: z.string(),
+  error: z.string(),
+  at: IsoTime,
+});
+
+export const Replayed = z.object({ id: z.string(), replayed: z.literal(true) });
+export const Health = z.object({ status: z.literal('ok') });
+
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+  })
+  .describe('RFC 9457 problem details; `code` is stable and machine-readable');

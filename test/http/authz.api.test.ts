@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import type { UserRole } from '../../http/context.js';
+import { startApiFixture, type ApiFixture, type ApiResponse } from './support/fixture.js';
+import { expectProblem, orderBody, orderInDelivery } from './support/helpers.js';
+
+type Caller = UserRole | 'anonymous';
+const CALLERS: readonly Caller[] = ['anonymous', 'customer', 'staff', 'courier', 'admin'];
+
+/** Who may call what (API.md, plus the documented choices where it is silent). `:id` is a real order. */
+const MATRIX: readonly { readonly call: string; readonly allowed: readonly UserRole[] | 'public' }[] = [
+  { call: 'GET /products', allowed: 'public' },
+  { call: 'POST /orders', allowed: ['customer'] },
+  { call: 'GET /orders/:id', allowed: ['customer', 'staff', 'admin'] },
+  { call: 'POST /orders/:id/cancel', allowed: ['customer'] },
+  { call: 'GET /myPages', allowed: ['customer'] },
+  { call: 'GET /myPages/:id', allowed: ['customer'] },
+  { call: 'GET /ordermanagements', allowed: ['staff', 'admin'] },
+  { call: 'POST /ordermanagements/:id/accept', allowed: ['staff'] },
+  { call: 'POST /ordermanagements/:id/pack', allowed: ['staff'] },
+  { call: 'GET /deliveries/:id', allowed: ['customer', 'staff', 'courier', 'admin'] },
+  { call: 'POST /deliveries/:id/complete', allowed: ['courier', 'admin'] },
+  { call: 'GET /payments/:id', allowed: ['customer', 'admin'] },
+  { call: 'GET /messages', allowed: ['customer'] },
+  { call: 'GET /admin/mailboxes', allowed: ['admin'] },
+  { call: 'GET /admin/actors/order/:id', allowed: ['admin'] },
+  { call: 'GET /admin/dead-letters', allowed: ['admin'] },
+  { call: 'POST /admin/dead-letters/:dl/replay', allowed: ['admin'] },
+];
+
+describe('API: authorization', () => {
+  let f: ApiFixture;
+  let orderId: string;
+  let courier: string;
+  beforeEach(async () => {
+    f = await startApiFixture();
+    orderId = await orderInDelivery(f, 'alice');
+    courier = f.store.deliveries.get(orderId)!.courierId;
+  });
+  afterEach(() => f.close());
+
+  const subOf = (role: UserRole): string =>
+    ({ customer: 'alice', staff: 'staff-1', courier: '', admin: 'admin-1' })[role];
+
+  async function call(spec: string, caller: Caller): Promise<ApiResponse> {
+    const [method, template] = spec.split(' ') as [string, string];
+    f.store.deadLetterList.splice(0, f.store.deadLetterList.length, {
+      id: '1-0',
+      type: 'order',
+      shard: 0,
+      key: orderId,
+      messageType: 'PlaceOrder',
+      error: 'boom',
+      at: new Date().toISOString(),
+    });
+    const path = template.replace(':id', orderId).replace(':dl', '1-0');
+    const token =
+      caller === 'anonymous'
+        ? undefined
+        : await f.tokenFor(caller === 'courier' ? courier : subOf(caller), caller);
+    const body = method === 'POST' && path === '/orders' ? orderBody() : undefined;
+    return f.request(method, path, { ...(token ? { token } : {}), ...(body ? { body } : {}) });
+  }
+
+  it('the matrix covers every API route the router serves', () => {
+    const served = f.edge.routes
+      .filter((r) => !r.ops && r.path !== '/auth/token')
+      .map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    const listed = MATRIX.map((m) =>
+      m.call.replace(':id', ':orderId').replace('order/:orderId', ':type/:key').replace(':dl', ':id'),
+    );
+    expect([...listed].sort()).to.deep.equal([...served].sort());
+  });
+
+  for (const { call: spec, allowed } of MATRIX) {
+    for (const caller of CALLERS) {
+      const may = allowed === 'public' || (caller !== 'anonymous' && allowed.includes(caller));
+      const expected = may ? 'is allowed' : caller === 'anonymous' ? '401 unauthorized' : '403 forbidden';
+      it(`${spec} as ${caller}: ${expected}`, async () => {
+        const res = await call(spec, caller);
+        if (may) {
+          // Allowed means served: a 2xx, or 409 for a step the order is already past (accept after pack).
+          expect(res.status === 409 || (res.status >= 200 && res.status < 300), res.text).to.equal(true);
+        } else if (caller === 'anonymous') {
+          expectProblem(res, 401, 'unauthorized');
+        } else {
+          expectProblem(res, 403, 'forbidden');
+        }
+      });
+    }
+  }
+
+  it('401 carries WWW-Authenticate: Bearer', async () => {
+    const res = await f.request('GET', '/messages');
+    expectProblem(res, 401, 'unauthorized');
+    expect(res.headers.get('www-authenticate')).to.equal('Bearer');
+  });
+
+  describe("ownership: another customer's or courier's resource is 404 and shows nothing", () => {
+    const customerCalls = [
+      'GET /orders/:id',
+      'POST /orders/:id/cancel',
+      'GET /myPages/:id',
+      'GET /deliveries/:id',
+      'GET /payments/:id',
+    ];
+    for (const spec of customerCalls) {
+      it(`${spec} as another customer`, async () => {
+        const [method, template] = spec.split(' ') as [string, string];
+        const res = await f.request(method, template.replace(':id', orderId), {
+          token: await f.tokenFor('bob', 'customer'),
+        });
+        expectProblem(res, 404, 'not-found');
+        expect(res.text).to.not.include('alice');
+        expect(res.text).to.not.include('Main Street');
+      });
+    }
+    for (const spec of ['GET /deliveries/:id', 'POST /deliveries/:id/complete']) {
+      it(`${spec} as a courier not assigned to it`, async () => {
+        const [method, template] = spec.split(' ') as [string, string];
+        const other = courier === 'courier-1' ? 'courier-2' : 'courier-1';
+        const res = await f.request(method, template.replace(':id', orderId), {
+          token: await f.tokenFor(other, 'courier'),
+        });
+        expectProblem(res, 404, 'not-found');
+        expect(f.store.deliveries.get(orderId)!.status).to.equal('Started');
+      });
+    }
+    it('lists show only the caller’s own orders and messages', async () => {
+      const bob = await f.tokenFor('bob', 'customer');
+      const pages = await f.request('GET', '/myPages', { token: bob });
+      const messages = await f.request('GET', '/messages', { token: bob });
+      expect(pages.body).to.deep.equal({ items: [], next: null });
+      expect(messages.body).to.deep.equal({ items: [], next: null });
+    });
+  });
+});
