@@ -22,8 +22,8 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
     }
     const c = customer('c-iso');
     for (const id of ids) expect((await store.client.call<OrderBody>('GET', `/orders/${id}`, c)).body.status).to.equal('Ordered');
-    const board = await store.client.call<{ items: { orderId: string }[] }>('GET', '/ordermanagements?limit=100', staff);
-    expect(board.body.items.filter((i) => ids.includes(i.orderId))).to.have.length(0);
+    const before = await store.client.call<{ items: { orderId: string }[] }>('GET', '/ordermanagements?limit=100', staff);
+    expect(before.body.items.filter((i) => ids.includes(i.orderId))).to.have.length(0);
 
     // A staff step needs the store actor: without it the edge answers "try again shortly".
     const step = await store.client.call<{ code: string }>('POST', `/ordermanagements/${ids[0]}/accept`, staff);
@@ -32,13 +32,23 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
     expect(Number(step.headers.get('retry-after'))).to.be.greaterThan(0);
 
     await store.startRole('store');
-    await store.until<{ items: { orderId: string }[] }>(
-      '/ordermanagements?status=Received&limit=100',
+    const board = await store.until<{ items: { orderId: string; status: string }[] }>(
+      '/ordermanagements?limit=100',
       staff,
       (b) => ids.every((id) => b.items.some((i) => i.orderId === id)),
       'the store to catch up with every order',
     );
-    expect((await store.client.call('POST', `/ordermanagements/${ids[0]}/accept`, staff)).status).to.equal(202);
+    // The accept that timed out waited in the store's mailbox and was applied on its return
+    // (a timed-out command may still take effect: clients retry steps, which are idempotent in outcome).
+    const statusOf = (id: string) => board.items.find((i) => i.orderId === id)?.status;
+    expect(ids.slice(1).map(statusOf)).to.deep.equal(['Received', 'Received', 'Received', 'Received']);
+    await store.until<{ items: { orderId: string; status: string }[] }>(
+      '/ordermanagements?status=Accepted&limit=100',
+      staff,
+      (b) => b.items.some((i) => i.orderId === ids[0]),
+      'the queued accept to be applied',
+    );
+    expect((await store.client.call('POST', `/ordermanagements/${ids[1]}/accept`, staff)).status).to.equal(202);
   });
 
   it('answers 503 quickly while the payment provider is down or hanging, and recovers', async () => {
