@@ -21,15 +21,19 @@ export async function startFerret(): Promise<FerretServer> {
   const bin = requireTool('ferretdb');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'as-ferret-'));
-  const child = spawnTracked(bin, [
-    '--handler=sqlite',
-    `--sqlite-url=file:${dir}/`,
-    `--state-dir=${dir}`,
-    `--listen-addr=127.0.0.1:${port}`,
-    '--debug-addr=-',
-    '--telemetry=disable',
-    '--log-level=error',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawnTracked(
+    bin,
+    [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dir}/`,
+      `--state-dir=${dir}`,
+      `--listen-addr=127.0.0.1:${port}`,
+      '--debug-addr=-',
+      '--telemetry=disable',
+      '--log-level=error',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
@@ -42,7 +46,8 @@ export async function startFerret(): Promise<FerretServer> {
   try {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`ferretdb exited with ${child.exitCode}: ${stderr.trim()}`);
+        if (child.exitCode !== null)
+          throw new Error(`ferretdb exited with ${child.exitCode}: ${stderr.trim()}`);
         return answers(url);
       },
       { timeoutMs: 20_000, what: `ferretdb on port ${port}` },

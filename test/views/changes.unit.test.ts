@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { myPageChange, storeBoardChange } from '../../views/changes.js';
+import { decodeCursor, encodeCursor, InvalidCursorError } from '../../views/cursor.js';
+import { OrderEvents, T0 } from './fixtures.js';
+
+describe('read-model changes (pure)', function () {
+  const o = new OrderEvents('o-1', 'c-1');
+
+  it('OrderPlaced carries the order line and sets Ordered on the order slot', function () {
+    expect(myPageChange(o.placed({ version: 1, at: T0 }))).to.deep.equal({
+      orderId: 'o-1',
+      customerId: 'c-1',
+      source: 'order',
+      version: 1,
+      at: T0,
+      line: { productId: 'fridge-x1', quantity: 2, amount: 99800, currency: 'EUR', createdAt: T0 },
+      set: { orderStatus: 'Ordered' },
+      label: 'Ordered',
+    });
+    expect(storeBoardChange(o.placed())).to.equal(null);
+  });
+
+  it('labels payment and delivery changes so they never collide with order statuses', function () {
+    const labels = [
+      o.approved(),
+      o.declined(),
+      o.refunded({}),
+      o.delivery('DeliveryStarted'),
+      o.delivery('DeliveryCompleted'),
+      o.delivery('DeliveryCancelled'),
+      o.cancelled({}),
+      o.status('Packed', {}),
+    ].map((e) => {
+      const c = myPageChange(e);
+      return [c?.source, c?.set, c?.label];
+    });
+    expect(labels).to.deep.equal([
+      ['payment', { paymentStatus: 'Approved' }, 'PaymentApproved'],
+      ['payment', { paymentStatus: 'Declined' }, 'PaymentDeclined'],
+      ['payment', { paymentStatus: 'Refunded' }, 'PaymentRefunded'],
+      ['delivery', { deliveryStatus: 'Started' }, 'DeliveryStarted'],
+      ['delivery', { deliveryStatus: 'Delivered' }, 'Delivered'],
+      ['delivery', { deliveryStatus: 'Cancelled' }, 'DeliveryCancelled'],
+      ['order', { orderStatus: 'Cancelled' }, 'Cancelled'],
+      ['order', { orderStatus: 'Packed' }, 'Packed'],
+    ]);
+  });
+
+  it('store events touch only the store board', function () {
+    expect(myPageChange(o.received())).to.equal(null);
+    expect(storeBoardChange(o.received({ version: 1, at: T0 }))).to.deep.equal({
+      orderId: 'o-1',
+      version: 1,
+      at: T0,
+      facts: { productId: 'fridge-x1', quantity: 2, address: o.address, receivedAt: T0 },
+      status: 'Received',
+    });
+    expect(storeBoardChange(o.store('StoreOrderPacked', { version: 3 }))).to.include({
+      status: 'Packed',
+      facts: null,
+    });
+    expect(storeBoardChange(o.approved())).to.equal(null);
+  });
+
+  it('cursors round-trip and reject what they did not make', function () {
+    const c = encodeCursor({ score: T0, id: 'o-ü/1' });
+    expect(c).to.match(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(c)).to.deep.equal({ score: T0, id: 'o-ü/1' });
+    expect(decodeCursor(null)).to.equal(null);
+    const bad = Buffer.from('["x","y"]').toString('base64url');
+    expect(() => decodeCursor(bad)).to.throw(InvalidCursorError);
+  });
+});
