@@ -48,7 +48,7 @@ export class RedisServer {
       '--appendonly', this.opts.appendonly ? 'yes' : 'no',
       '--appendfsync', this.opts.appendfsync ?? 'everysec',
       '--protected-mode', 'no', '--loglevel', 'warning',
-      ...(this.opts.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', join(this.dir, 'nodes.conf'), '--cluster-node-timeout', '2000'] : []),
+      ...(this.opts.cluster ? ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1', '--cluster-config-file', join(this.dir, 'nodes.conf'), '--cluster-node-timeout', '2000'] : []),
       ...(this.opts.extraArgs ?? []),
     ];
     this.child = spawnTracked(bin, args);
