@@ -53,10 +53,12 @@ describe('runtime with worker processes (e2e)', function () {
   it('keeps per-key order while scaling 1 → 3 → 1 (10,000 messages, 100 keys)', async () => {
     const { prefix, redis, env, send } = await setup();
     workers.push(await startWorker(env));
+    const exitCodes: (number | null)[] = [];
     await produce(redis, send, 100, 100, async (seq) => {
       if (seq === 25) workers.push(await startWorker(env), await startWorker(env));
-      if (seq === 70) await Promise.all(workers.splice(1).map((w) => stopWorker(w, 'SIGTERM')));
+      if (seq === 70) exitCodes.push(...(await Promise.all(workers.splice(1).map((w) => stopWorker(w, 'SIGTERM')))));
     });
+    expect(exitCodes, 'a drained worker exits 0').to.deep.equal([0, 0]);
     const t = await allDone(redis, prefix, 100, 100);
     expect(t).to.deep.equal({ keys: 100, count: 10_000, missing: 0, twice: 0, complete: 100 });
     const seq = await totals(redis, prefix, 'seq', SHARDS, 100);

@@ -38,8 +38,9 @@ export async function startWorker(env: Record<string, string>): Promise<Worker> 
   };
 }
 
-export async function stopWorker(w: Worker, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  await stopProcess(w.child, signal);
+/** Signal a worker and wait for its exit code (SIGTERM drains: 0 expected). */
+export async function stopWorker(w: Worker, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  return stopProcess(w.child, signal);
 }
 
 export interface SeqTotals {
