@@ -107,7 +107,11 @@ export class ShardRunner {
       if (!this.fencedFlag) this.env.metrics.fenced.inc({ type: this.unit.group });
       this.fencedFlag = true;
     } else {
-      this.errors.error('commit', { err, unit: unitName(this.unit) }, 'commit failed; restarting the shard loop');
+      this.errors.error(
+        'commit',
+        { err, unit: unitName(this.unit) },
+        'commit failed; restarting the shard loop',
+      );
     }
     if (!this.closing) {
       this.closing = true;
@@ -124,28 +128,34 @@ export class ShardRunner {
         if (!this.closing) this.handling.tick().catch((err: unknown) => this.onTickError(err));
       }, 200);
       // Recovery before new work: this shard's own pending entries (the consumer is named
-      // after the shard, so they are the previous owner's in-flight entries), then '>'.
+      // after the shard, so they are the previous owner's in-flight entries), then '>'. They are
+      // re-read one at a time, each finished before the next: if one of them crashes the process,
+      // only its own delivery count grows, and it alone reaches the dead letters.
       let from = '0';
+      while (!this.closing && from !== '>') {
+        const entries = await this.read(from, 1);
+        this.lastProgress = Date.now();
+        if (entries === null) continue;
+        const e = entries[0];
+        if (!e) {
+          from = '>';
+          break;
+        }
+        from = e.id;
+        const deliveries = await this.deliveryCounts([e]);
+        const key = this.dispatch(e, deliveries.get(e.id) ?? 1);
+        await this.chains.get(key);
+      }
       while (!this.closing) {
         if (this.inflight >= maxInflight) {
           await Promise.race(this.chains.values());
           this.lastProgress = Date.now();
           continue;
         }
-        const entries = await this.read(from);
+        const entries = await this.read('>', this.env.settings.batchSize);
         this.lastProgress = Date.now();
         if (entries === null) continue;
-        if (from !== '>') {
-          if (entries.length === 0) {
-            from = '>';
-            continue;
-          }
-          from = entries[entries.length - 1]!.id;
-          const deliveries = await this.deliveryCounts(entries);
-          for (const e of entries) this.dispatch(e, deliveries.get(e.id) ?? 1);
-        } else {
-          for (const e of entries) this.dispatch(e, 1);
-        }
+        for (const e of entries) this.dispatch(e, 1);
       }
     } catch (err) {
       if (err instanceof FencedError) this.fail(err);
@@ -158,11 +168,12 @@ export class ShardRunner {
     }
   }
 
-  private dispatch(e: Entry, deliveries: number): void {
+  /** Queue the entry on its key's chain; returns that key. */
+  private dispatch(e: Entry, deliveries: number): string {
     if (e.payload === null) {
       // Deleted while pending (e.g. trimmed by an operator): nothing to handle, just ack.
       this.chain('', () => this.handling.deadLetter(e.id, '', 'entry deleted while pending', ''));
-      return;
+      return '';
     }
     let env: Envelope;
     try {
@@ -170,15 +181,16 @@ export class ShardRunner {
     } catch (err) {
       const payload = e.payload;
       this.chain('', () => this.handling.deadLetter(e.id, '', describe(err), payload));
-      return;
+      return '';
     }
     if (deliveries > this.env.settings.maxDeliveries) {
       const payload = e.payload;
       const reason = `delivered ${deliveries} times without a commit (the handler may crash the process)`;
       this.chain(env.key, () => this.handling.deadLetter(e.id, env.id, reason, payload));
-      return;
+      return env.key;
     }
     this.chain(env.key, () => this.handling.handle(e.id, env, this.abort.signal));
+    return env.key;
   }
 
   private chain(key: string, work: () => Promise<void>): void {
@@ -192,12 +204,18 @@ export class ShardRunner {
     });
   }
 
-  private async read(from: string): Promise<Entry[] | null> {
-    const { batchSize, blockMs } = this.env.settings;
+  private async read(from: string, count: number): Promise<Entry[] | null> {
+    const { blockMs } = this.env.settings;
     this.conn ??= blockingConnection(this.env.redis);
     const conn = this.conn;
     try {
-      const args: (string | number)[] = ['GROUP', this.unit.group, `shard-${this.unit.shard}`, 'COUNT', batchSize];
+      const args: (string | number)[] = [
+        'GROUP',
+        this.unit.group,
+        `shard-${this.unit.shard}`,
+        'COUNT',
+        count,
+      ];
       if (from === '>') args.push('BLOCK', blockMs);
       const reply = await raw(conn, 'XREADGROUP', ...args, 'STREAMS', this.unit.stream, from);
       return parseRead(reply);
@@ -220,7 +238,14 @@ export class ShardRunner {
     const first = entries[0]!.id;
     const last = entries[entries.length - 1]!.id;
     const reply = await raw(
-      this.env.redis, 'XPENDING', this.unit.stream, this.unit.group, first, last, entries.length, `shard-${this.unit.shard}`,
+      this.env.redis,
+      'XPENDING',
+      this.unit.stream,
+      this.unit.group,
+      first,
+      last,
+      entries.length,
+      `shard-${this.unit.shard}`,
     );
     const counts = new Map<string, number>();
     if (Array.isArray(reply)) {

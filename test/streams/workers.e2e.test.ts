@@ -13,7 +13,8 @@ async function setup(url?: string) {
   const redisUrl = url ?? (await sharedRedis()).url;
   const { rt, redis } = await testRuntime({ prefix, url: redisUrl, shards: SHARDS });
   const env = { REDIS_URL: redisUrl, KEY_PREFIX: prefix, SHARDS: String(SHARDS), LEASE_TTL_MS: '1000' };
-  const send = (key: string, seq: number) => rt.tell({ type: 'seq', key }, { type: 'Step', data: { seq, forward: true } });
+  const send = (key: string, seq: number) =>
+    rt.tell({ type: 'seq', key }, { type: 'Step', data: { seq, forward: true } });
   return { prefix, redis, env, send };
 }
 
@@ -56,7 +57,8 @@ describe('runtime with worker processes (e2e)', function () {
     const exitCodes: (number | null)[] = [];
     await produce(redis, send, 100, 100, async (seq) => {
       if (seq === 25) workers.push(await startWorker(env), await startWorker(env));
-      if (seq === 70) exitCodes.push(...(await Promise.all(workers.splice(1).map((w) => stopWorker(w, 'SIGTERM')))));
+      if (seq === 70)
+        exitCodes.push(...(await Promise.all(workers.splice(1).map((w) => stopWorker(w, 'SIGTERM')))));
     });
     expect(exitCodes, 'a drained worker exits 0').to.deep.equal([0, 0]);
     const t = await allDone(redis, prefix, 100, 100);
@@ -97,11 +99,54 @@ describe('runtime with worker processes (e2e)', function () {
     await leasesHeldBy(redis, prefix, [b.processId]);
     await allDone(redis, prefix, 50, 40);
     a.child.kill('SIGCONT');
-    const fenced = await waitFor(async () => (await a.metric('appliance_fenced_total')) || null, { what: 'zombie fenced' });
+    const fenced = await waitFor(async () => (await a.metric('appliance_fenced_total')) || null, {
+      what: 'zombie fenced',
+    });
     expect(fenced).to.be.greaterThan(0);
     await produce(redis, async (key, seq) => send(key, seq + 40), 50, 10);
     const t = await allDone(redis, prefix, 50, 50);
     expect(t).to.deep.equal({ keys: 50, count: 2500, missing: 0, twice: 0, complete: 50 });
+  });
+
+  it('dead-letters a poison message that crashes the process, after N deliveries, and only it', async () => {
+    const { prefix, env } = await setup();
+    // The poison sits among ordinary work on the same shard (all keys on one shard here).
+    const workerEnv = { ...env, SHARDS: '1', MAX_DELIVERIES: '3' };
+    const { rt: one } = await testRuntime({ prefix, shards: 1 });
+    for (let seq = 1; seq <= 5; seq++)
+      await one.tell({ type: 'seq', key: 'before' }, { type: 'Step', data: { seq } });
+    await one.tell({ type: 'seq', key: 'poison' }, { type: 'Poison', data: { mode: 'crash' } });
+    for (let seq = 1; seq <= 5; seq++)
+      await one.tell({ type: 'seq', key: 'after' }, { type: 'Step', data: { seq } });
+    // A supervisor, as Kubernetes would be: restart the worker whenever it dies.
+    let crashes = 0;
+    const deadLetters = async () => (await one.deadLetters(10)).length;
+    await waitFor(
+      async () => {
+        if (await deadLetters()) return true;
+        const w = await startWorker(workerEnv);
+        workers.push(w);
+        const code = await new Promise<number | null>((resolve) => {
+          w.child.once('exit', (c) => resolve(c));
+          void waitFor(async () => (await deadLetters()) > 0, { timeoutMs: 20_000, intervalMs: 50 }).then(
+            () => resolve(null),
+            () => resolve(null),
+          );
+        });
+        if (code === 17) crashes++;
+        return false;
+      },
+      { timeoutMs: 60_000, intervalMs: 10, what: 'the crashing poison to be dead-lettered' },
+    );
+    const letters = await one.deadLetters(10);
+    expect(letters).to.have.length(1);
+    expect(letters[0]!.error).to.match(/delivered 4 times/);
+    expect(crashes).to.equal(3);
+    const st = async (key: string) =>
+      (await one.state('seq', key))?.state as { count: number; twice: number } | undefined;
+    await waitFor(async () => (await st('after'))?.count === 5, { what: 'work after the poison is handled' });
+    expect(await st('before')).to.include({ count: 5, twice: 0 });
+    expect(await st('after')).to.include({ count: 5, twice: 0 });
   });
 
   it('resumes after redis-server is killed with SIGKILL and restarted with AOF, losing nothing acked', async () => {
@@ -111,7 +156,9 @@ describe('runtime with worker processes (e2e)', function () {
     redis.on('error', () => undefined);
     workers.push(await startWorker(env));
     await produce(redis, send, 50, 60);
-    await waitFor(async () => (await totals(redis, prefix, 'sink', SHARDS, 60)).count > 300, { what: 'some progress' });
+    await waitFor(async () => (await totals(redis, prefix, 'sink', SHARDS, 60)).count > 300, {
+      what: 'some progress',
+    });
     await server.kill('SIGKILL');
     await server.launch();
     const t = await allDone(redis, prefix, 50, 60);
