@@ -45,7 +45,8 @@ function fromOthers(err: unknown): HttpError | null {
   if (type === 'entity.parse.failed') return new ValidationError('the body is not valid JSON');
   if (status === 400 || status === 415) return new ValidationError('the body could not be read as JSON');
   // An actor that did not answer in time (its role is down or far behind): try again shortly.
-  if (isTimeout(err)) return new OverloadedError(5, 'the store did not answer in time; try again in a moment');
+  if (isTimeout(err))
+    return new OverloadedError(5, 'the store did not answer in time; try again in a moment');
   return null;
 }
 
@@ -76,7 +77,10 @@ export function problemMiddleware(logger: Logger): Middleware {
       // The router leaves unknown paths and wrong methods without a body; make them problems too.
       if (ctx.body === undefined || ctx.body === null) {
         if (ctx.status === 404) throw new NotFoundError(`no route for ${ctx.method} ${ctx.path}`);
-        if (ctx.status === 405) throw new MethodNotAllowedError(ctx.response.get('Allow'));
+        // The router answers a method it implements nowhere (TRACE, PROPFIND) with a bare 501; for
+        // the client it is the same mistake as a 405, and every error must be problem+json.
+        if (ctx.status === 405 || ctx.status === 501)
+          throw new MethodNotAllowedError(ctx.response.get('Allow'));
       }
     } catch (err) {
       const known = err instanceof HttpError ? err : fromOthers(err);

@@ -97,8 +97,9 @@ function pickHeaders(ctx: Context, schema: z.ZodType): Record<string, string> {
   const shape = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
   const picked: Record<string, string> = {};
   for (const name of shape) {
-    const v = ctx.get(name);
-    if (v !== '') picked[name] = v;
+    // A header sent empty is validated (and refused), not taken as absent: an empty
+    // Idempotency-Key must not silently place an order without idempotency.
+    if (ctx.headers[name] !== undefined) picked[name] = ctx.get(name);
   }
   return picked;
 }

@@ -3,6 +3,7 @@
  * unknown fields are a 400 `validation`. The same schemas generate `/openapi.json`.
  */
 import { z } from 'zod';
+import { CATALOGUE } from '../actors/catalogue.js';
 import { USER_ROLES } from './context.js';
 
 /** Ids that travel in paths and Redis keys: a safe token, no separators beyond `_ - . :`. */
@@ -34,12 +35,36 @@ const IsoTime = z.string().describe('ISO 8601 date-time');
 
 export const TokenRequest = z.object({ sub: Id, role: z.enum(USER_ROLES) }).strict();
 
+/** Provider tokens are opaque ASCII (`tok_…`): nothing else is forwarded to the payment provider. */
+const PAYMENT_TOKEN = /^[\x21-\x7E]{1,512}$/;
+/** Text a person typed (an address): no C0 controls but tab and line breaks, no DEL. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const PLAIN_TEXT = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
+/**
+ * A UTF-16 surrogate without its pair: not text at all, and it breaks JSON encoders of other
+ * languages, Mongo drivers and SMS gateways. Kept out of PLAIN_TEXT because the document's
+ * readers (Python in schemathesis) cannot use surrogate ranges in a pattern.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export const PlaceOrderBody = z
   .object({
-    productId: z.string().min(1).max(128),
+    // The handler answers an unknown id with 400 `validation`; the document lists the known ones
+    // so clients (and schemathesis) know which strings are accepted.
+    productId: z
+      .string()
+      .min(1)
+      .max(128)
+      .meta({ enum: CATALOGUE.map((p) => p.id) }),
     quantity: z.number().int().min(1).max(10),
-    paymentToken: z.string().min(1).max(512),
-    address: z.string().trim().min(1).max(1000),
+    paymentToken: z.string().regex(PAYMENT_TOKEN, 'must be 1-512 printable ASCII characters'),
+    address: z
+      .string()
+      .trim()
+      .min(1)
+      .max(1000)
+      .regex(PLAIN_TEXT, 'must be text without control characters')
+      .refine((v) => !LONE_SURROGATE.test(v), 'must be well-formed unicode (no lone surrogates)'),
   })
   .strict();
 export type PlaceOrderBody = z.output<typeof PlaceOrderBody>;
@@ -183,5 +208,11 @@ export const Problem = z
     status: z.number().int(),
     detail: z.string(),
     code: z.string(),
+    /** `validation`: each problem with where it is (`body.quantity`). */
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    /** `payment-declined`: the Rejected order. */
+    orderId: z.string().optional(),
   })
+  // RFC 9457 allows extension members; the document must not call them invalid.
+  .loose()
   .describe('RFC 9457 problem details; `code` is stable and machine-readable');
