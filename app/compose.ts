@@ -3,12 +3,12 @@ import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ACTOR_TYPES, createDeliveryBehavior, createPaymentBehavior, orderBehavior, storeBehavior } from '../actors/index.js';
 import type { Config } from '../config/index.js';
-import { createApp } from '../http/index.js';
+import { createEdge, type Edge } from '../http/index.js';
 import { createHttpPaymentProvider, createNotificationGateway, createPaymentSimulator } from '../outbound/index.js';
 import { ActorRuntime, closeQuietly, connectRedis } from '../streams/index.js';
 import { createReadModels } from '../views/index.js';
 import type { ReadModels } from '../views/port.js';
-import { runtimeAdmin } from './admin.js';
+import { observeForeignMailboxes, runtimeAdmin } from './admin.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { runtimeGateway } from './gateway.js';
 import { redisRoster } from './roster.js';
@@ -19,6 +19,8 @@ export const SUBSCRIBERS = ['projector', 'notifier'] as const;
 export interface RunningStore {
   readonly port: number;
   readonly runtime: ActorRuntime;
+  /** The Koa edge this process serves (its routers and routes, for tests and tools). */
+  readonly edge: Edge;
   /** SIGTERM path: readiness 503, stop taking requests, drain actors, release shards, close. */
   stop(): Promise<void>;
 }
@@ -30,6 +32,18 @@ const noViews: ReadModels = new Proxy({} as ReadModels, {
       ? () => Promise.resolve()
       : () => Promise.reject(new Error(`read models are not available in this process (${String(prop)})`)),
 });
+
+/** How long `/readyz` waits for Redis (and Mongo) before it answers 503 (probes time out at 1 s). */
+const READY_CHECK_MS = 800;
+
+/** `check()`, or false when it has not answered within `ms`. */
+function withinMs(ms: number, check: () => Promise<boolean>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
+}
 
 /** Compose one process of the store from its roles (`--roles all` runs everything). */
 export async function startStore(config: Config, log: Logger): Promise<RunningStore> {
@@ -90,19 +104,23 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
     runtime.subscriber(notifier(views, gateway, log), { maxAttempts: Infinity, maxBackoffMs: 30_000 });
   }
   await runtime.start({ requests: roles.has('edge') });
+  // The edge (always running) also reports the lag of groups with no pod of their own right now.
+  if (roles.has('edge')) observeForeignMailboxes(runtime, registry, roles);
 
   let closing = false;
   const health = {
     live: () => runtime.live(),
-    ready: async () => {
+    // A probe must answer within its own timeout: while Redis is away its commands wait in the
+    // client's offline queue for many seconds, so an unanswered check counts as not ready.
+    ready: () => withinMs(READY_CHECK_MS, async () => {
       if (closing || !(await runtime.ready())) return false;
       return views.ping().then(
         () => true,
         () => false,
       );
-    },
+    }),
   };
-  const app = createApp({
+  const edge = createEdge({
     config,
     gateway: runtimeGateway(runtime, config.requestTimeoutMs),
     views,
@@ -114,7 +132,8 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
     logger: log,
     roles: config.roles,
   });
-  const server: Server = createServer(app.callback());
+  const handle = edge.app.callback();
+  const server: Server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -127,6 +146,7 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
   return {
     port,
     runtime,
+    edge,
     async stop() {
       closing = true;
       // Stop taking connections, let in-flight requests finish, then drain the actors.

@@ -4,9 +4,10 @@ import { Committer } from './committer.js';
 import { FencedError, isTerminal } from './errors.js';
 import type { Keys } from './keys.js';
 import { relay, relayAll, type OutboxItem } from './relay.js';
+import { ReplicaWaiter } from './replication.js';
 import type { Router } from './router.js';
 import { scripts } from './scripts.js';
-import { describe, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
+import { abortableDelay, describe, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
 import type { ActorBehavior, Handled, Message } from './types.js';
 
 type Op =
@@ -44,6 +45,8 @@ export class ActorHandling<S> implements Handling {
   private readonly committer: Committer<Op, Status>;
   private readonly k: { mbx: string; state: string; outbox: string; seen: string; epoch: string; dlq: string; timers: string };
   private relayPending = false;
+  /** Set for `durable` behaviours: commits wait for a replica before they are relayed. */
+  private readonly replicas: ReplicaWaiter | null;
 
   constructor(
     private readonly env: RunnerEnv,
@@ -65,16 +68,19 @@ export class ActorHandling<S> implements Handling {
       timers: keys.timers(type, shard),
     };
     this.committer = new Committer((ops) => this.commit(ops), env.settings.batchSize);
+    this.replicas = behavior.durable ? new ReplicaWaiter(env.redis, env.log) : null;
   }
 
   async recover(): Promise<void> {
+    // A previous owner may have died between its commit and its WAIT: wait before relaying.
+    if (this.replicas) await this.replicas.afterCommit(this.k.state);
     await relayAll(this.env.redis, this.k.outbox);
   }
 
   async handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void> {
     const { metrics } = this.env;
     const type = this.unit.group;
-    const cur = await this.load(env.key);
+    const cur = this.cache.get(env.key) ?? (await this.load(env.key)); // no await on a cache hit
     let msg: Message;
     try {
       msg = this.behavior.decode({ type: env.type, data: env.data });
@@ -83,32 +89,21 @@ export class ActorHandling<S> implements Handling {
     }
     let result: Handled<S>;
     try {
-      result = await pRetry(
-        async (attempt) => {
-          const end = metrics.handlerDuration.startTimer({ type });
-          try {
-            const ctx = { key: env.key, messageId: env.id, attempt, now: Date.now(), replyTo: env.replyTo };
-            return await this.behavior.handle(cur.s, msg, ctx);
-          } finally {
-            end();
-          }
-        },
-        {
-          retries: this.settings.maxAttempts - 1,
-          minTimeout: 50,
-          maxTimeout: 5000,
-          factor: 2,
-          randomize: true,
-          signal,
-          shouldRetry: ({ error }) => !isTerminal(error) && !signal.aborted,
-          onFailedAttempt: ({ error, retriesLeft }) => {
-            if (retriesLeft > 0 && !isTerminal(error)) metrics.retried.inc({ type });
-          },
-        },
-      );
-    } catch (err) {
-      if (signal.aborted) throw err; // the shard is going away: leave the entry pending
-      return this.deadLetter(entryId, env.id, describe(err), encode(env));
+      // The first attempt runs bare: p-retry's machinery (closures, options, timers) cost ~7% of
+      // the worker's CPU per message in the profile, and almost every message succeeds at once.
+      result = await this.attempt(cur.s, msg, env, 1);
+    } catch (first) {
+      if (signal.aborted) throw first; // the shard is going away: leave the entry pending
+      if (isTerminal(first) || this.settings.maxAttempts <= 1) {
+        return this.deadLetter(entryId, env.id, describe(first), encode(env));
+      }
+      metrics.retried.inc({ type });
+      try {
+        result = await this.retry(cur.s, msg, env, signal);
+      } catch (err) {
+        if (signal.aborted) throw err;
+        return this.deadLetter(entryId, env.id, describe(err), encode(env));
+      }
     }
     const next: Versioned<S> = { v: cur.v + 1, s: result.state };
     const status = await this.committer.submit(this.commitOp(entryId, env, next, result));
@@ -118,6 +113,37 @@ export class ActorHandling<S> implements Handling {
     } else {
       this.cache.delete(env.key); // a duplicate: what Redis holds is the truth
     }
+  }
+
+  /** One run of the behaviour, timed. */
+  private async attempt(s: S, msg: Message, env: Envelope, attempt: number): Promise<Handled<S>> {
+    const end = this.env.metrics.handlerDuration.startTimer({ type: this.unit.group });
+    try {
+      const ctx = { key: env.key, messageId: env.id, attempt, now: Date.now(), replyTo: env.replyTo };
+      return await this.behavior.handle(s, msg, ctx);
+    } finally {
+      end();
+    }
+  }
+
+  /** Attempts 2..maxAttempts after the first failed, with jittered exponential back-off. */
+  private async retry(s: S, msg: Message, env: Envelope, signal: AbortSignal): Promise<Handled<S>> {
+    const { metrics } = this.env;
+    const type = this.unit.group;
+    // p-retry runs its first try at once: wait the first back-off step (50-100 ms) before it.
+    await abortableDelay(50 + Math.random() * 50, signal);
+    return pRetry((n) => this.attempt(s, msg, env, n + 1), {
+      retries: this.settings.maxAttempts - 2,
+      minTimeout: 100, // the second back-off step: the same delays as before the bare first attempt
+      maxTimeout: 5000,
+      factor: 2,
+      randomize: true,
+      signal,
+      onFailedAttempt: ({ error, retriesLeft }) => {
+        if (retriesLeft > 0 && !isTerminal(error)) metrics.retried.inc({ type });
+      },
+      shouldRetry: ({ error }) => !isTerminal(error) && !signal.aborted,
+    });
   }
 
   async deadLetter(entryId: string, msgId: string, reason: string, payload: string): Promise<void> {
@@ -205,7 +231,11 @@ export class ActorHandling<S> implements Handling {
     end();
     if (reply[0] === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
     const statuses = (reply[1] as unknown[]).map(String) as Status[];
+    // A duplicate may be this very commit, re-sent by ioredis after a reconnect ate the first
+    // reply: its outbox entries exist but their ids never came back, so the next tick relays all.
+    if (statuses.includes('DUP')) this.relayPending = true;
     const ids = (reply[2] as unknown[]).map(String);
+    if (this.replicas && statuses.includes('C')) await this.replicas.afterCommit(state);
     // Outbox ids come back in op order for the committed (non-duplicate) ops.
     const items: OutboxItem[] = [];
     let j = 0;
@@ -213,7 +243,14 @@ export class ActorHandling<S> implements Handling {
       if (op.kind === 'C' && statuses[i] === 'C') for (const o of op.out) items.push({ id: ids[j++]!, ...o });
     });
     try {
-      await relay(this.env.redis, outbox, items);
+      if (this.relayPending) {
+        // Older entries wait in the outbox: relay everything in outbox order, this batch included,
+        // so that a key's later message never overtakes an earlier one.
+        this.relayPending = false;
+        await relayAll(this.env.redis, outbox);
+      } else {
+        await relay(this.env.redis, outbox, items);
+      }
     } catch (err) {
       // Committed already: the entries wait in the outbox and the next tick relays them.
       this.relayPending = true;

@@ -23,8 +23,20 @@ interface Wire {
   c?: string;
 }
 
+/** Random bytes drawn 4 KiB at a time: one randomBytes call per message was ~3% of the worker's CPU. */
+const ID_BYTES = 12;
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+
+/** 96 random bits, base64url (16 characters), as before pooling. */
 export function newMessageId(): string {
-  return randomBytes(12).toString('base64url');
+  if (poolAt + ID_BYTES > pool.length) {
+    pool = randomBytes(ID_BYTES * 341);
+    poolAt = 0;
+  }
+  const id = pool.toString('base64url', poolAt, poolAt + ID_BYTES);
+  poolAt += ID_BYTES;
+  return id;
 }
 
 export function envelope(key: string, msg: Message, now: number, replyTo: ReplyAddress | null = null): Envelope {

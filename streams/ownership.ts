@@ -2,7 +2,14 @@ import { FencedError } from './errors.js';
 import { rendezvousOwner } from './hash.js';
 import { raw } from './redis.js';
 import { scripts } from './scripts.js';
-import { abortableDelay, ShardRunner, unitName, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
+import {
+  abortableDelay,
+  ShardRunner,
+  unitName,
+  type Handling,
+  type RunnerEnv,
+  type Unit,
+} from './shard-runner.js';
 import { RateLimitedLog } from './log.js';
 
 /** A consumer group this process runs: its shards and how to handle one it comes to own. */
@@ -40,6 +47,7 @@ export class Coordinator {
   private readonly abort = new AbortController();
   private firstRound = false;
   private readonly errors: RateLimitedLog;
+  private watchdogTimer: NodeJS.Timeout | null = null;
   stalled = false;
 
   constructor(
@@ -57,6 +65,8 @@ export class Coordinator {
 
   start(): void {
     this.loop = this.run();
+    // On a timer of its own: a round waiting on a hung command must not stop the watchdog.
+    this.watchdogTimer = setInterval(() => this.watchdog(), this.roundMs);
   }
 
   /** True once this process holds every shard the assignment gives it. */
@@ -74,9 +84,12 @@ export class Coordinator {
   async stop(): Promise<void> {
     this.closing = true;
     this.abort.abort();
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
     await this.loop;
     await Promise.all(
-      this.groups.map((g) => this.env.redis.zrem(this.env.keys.members(g.group), this.processId).catch(() => 0)),
+      this.groups.map((g) =>
+        this.env.redis.zrem(this.env.keys.members(g.group), this.processId).catch(() => 0),
+      ),
     );
     await Promise.all([...this.owned.keys()].map((name) => this.release(name)));
   }
@@ -90,7 +103,6 @@ export class Coordinator {
         this.env.metrics.redisUp.set(0);
         this.errors.warn('round', { err }, 'ownership round failed (is Redis reachable?)');
       }
-      this.watchdog();
       await abortableDelay(this.roundMs, this.abort.signal);
     }
   }
@@ -100,11 +112,21 @@ export class Coordinator {
     const ttl = this.settings.leaseTtlMs;
     const desired = new Set<string>();
     const byName = new Map<string, { unit: Unit; spec: GroupSpec }>();
-    for (const spec of this.groups) {
-      const members = this.env.keys.members(spec.group);
-      await this.env.redis.zadd(members, String(now), this.processId);
-      await this.env.redis.zremrangebyscore(members, '-inf', String(now - ttl));
-      const live = await this.env.redis.zrange(members, '0', '-1');
+    // Every group's heartbeat in parallel: one round trip per round, not three per group, so a
+    // round (and with it the takeover of a dead process's shards) stays short under load.
+    const lives = await Promise.all(
+      this.groups.map(async (spec) => {
+        const members = this.env.keys.members(spec.group);
+        const [, , live] = await Promise.all([
+          this.env.redis.zadd(members, String(now), this.processId),
+          this.env.redis.zremrangebyscore(members, '-inf', String(now - ttl)),
+          this.env.redis.zrange(members, '0', '-1'),
+        ]);
+        return live;
+      }),
+    );
+    for (const [g, spec] of this.groups.entries()) {
+      const live = lives[g]!;
       for (const unit of spec.units) {
         const name = unitName(unit);
         byName.set(name, { unit, spec });
@@ -139,7 +161,9 @@ export class Coordinator {
     );
 
     // Release (bounded) what the assignment gives to someone else.
-    const surplus = [...this.owned.keys()].filter((n) => !desired.has(n)).slice(0, this.settings.maxMovesPerRound);
+    const surplus = [...this.owned.keys()]
+      .filter((n) => !desired.has(n))
+      .slice(0, this.settings.maxMovesPerRound);
     await Promise.all(surplus.map((n) => this.release(n)));
 
     // Take free leases we should hold (a dead owner's shards are free once its lease expired).
@@ -150,7 +174,11 @@ export class Coordinator {
           const { unit, spec } = byName.get(n)!;
           const k = this.env.keys;
           const epoch = Number(
-            await scripts.acquire.run(this.env.redis, [k.lease(unit.root, unit.group), k.epoch(unit.root, unit.group)], [this.processId, ttl]),
+            await scripts.acquire.run(
+              this.env.redis,
+              [k.lease(unit.root, unit.group), k.epoch(unit.root, unit.group)],
+              [this.processId, ttl],
+            ),
           );
           if (epoch > 0 && !this.closing) {
             this.env.metrics.rebalances.inc({ type: unit.group });
@@ -180,7 +208,9 @@ export class Coordinator {
     const { unit } = o.runner;
     this.env.metrics.owned.set({ type: unit.group, shard: unit.shard }, 0);
     if (!o.runner.fenced) {
-      await scripts.release.run(this.env.redis, [this.env.keys.lease(unit.root, unit.group)], [this.processId]).catch(() => 0);
+      await scripts.release
+        .run(this.env.redis, [this.env.keys.lease(unit.root, unit.group)], [this.processId])
+        .catch(() => 0);
       this.env.metrics.rebalances.inc({ type: unit.group });
     }
   }
@@ -192,14 +222,19 @@ export class Coordinator {
     for (const o of this.owned.values()) {
       if (o.ended) continue;
       const r = o.runner;
-      if (now - r.lastProgress > this.settings.stallMs) {
+      // Measured from the later of the last progress and the last kick, so a kick buys the loop
+      // one stall period; kicks are forgiven only by progress made after the last of them.
+      if (now - Math.max(r.lastProgress, r.lastKickAt) > this.settings.stallMs) {
         if (r.kicks >= 3) stuck = true;
         else {
-          this.errors.warn('stall', { unit: unitName(r.unit) }, 'consumer loop made no progress: restarting its read');
+          this.errors.warn(
+            'stall',
+            { unit: unitName(r.unit) },
+            'consumer loop made no progress: restarting its read',
+          );
           r.kick();
-          r.lastProgress = now;
         }
-      } else if (now - r.lastProgress < this.settings.stallMs / 2) {
+      } else if (r.lastProgress > r.lastKickAt) {
         r.kicks = 0;
       }
     }

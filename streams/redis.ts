@@ -29,10 +29,22 @@ export function connectRedis(target: RedisTarget, name = 'appliance-store'): Red
  * blocking command must never be auto-pipelined behind others.
  */
 export function blockingConnection(client: RedisClient): RedisClient {
-  if (client instanceof Cluster) {
-    return client.duplicate(undefined, { enableAutoPipelining: false });
-  }
-  return client.duplicate({ enableAutoPipelining: false, maxRetriesPerRequest: null });
+  const conn =
+    client instanceof Cluster
+      ? client.duplicate(undefined, { enableAutoPipelining: false })
+      : client.duplicate({
+          enableAutoPipelining: false,
+          // A read in flight when the connection drops must fail, not be re-sent: Redis may have
+          // delivered its entries already (the reader re-reads its pending entries instead), and
+          // with resending off but retries on, ioredis would drop the command and its promise would
+          // never settle (the blocking read that silently stops).
+          maxRetriesPerRequest: 0,
+          autoResendUnfulfilledCommands: false,
+        });
+  // The reader logs its failures (rate-limited); without a listener ioredis prints every failed
+  // reconnect attempt of every shard's connection to stderr.
+  conn.on('error', () => undefined);
+  return conn;
 }
 
 /** Send a raw command (XREADGROUP, XPENDING, XINFO…) and get the untyped reply. */

@@ -52,6 +52,9 @@ export class Requester {
       }, timeoutMs);
       this.waiting.set(corr, { resolve, reject, timer });
     });
+    // The timeout may fire while the XADD below still waits (a failover, a slow Redis): mark the
+    // answer handled now so that rejection is never unhandled; the caller still receives it.
+    answer.catch(() => undefined);
     try {
       const env = envelope(to.key, msg, Date.now(), { stream: this.replyStream, corr });
       await raw(this.redis, 'XADD', this.router.mailbox(to), '*', 'm', encode(env));

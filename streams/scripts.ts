@@ -39,4 +39,5 @@ export const scripts = {
   renew: lua('renew-1'),
   release: lua('release-1'),
   dueTimers: lua('due-timers-3'),
+  read: lua('read-2'),
 };

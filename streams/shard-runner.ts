@@ -5,6 +5,7 @@ import type { Keys } from './keys.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { blockingConnection, raw, type RedisClient } from './redis.js';
 import { RateLimitedLog } from './log.js';
+import { scripts } from './scripts.js';
 
 /** One shard of one consumer group: the stream, its group, and where its lease lives. */
 export interface Unit {
@@ -68,6 +69,14 @@ export class ShardRunner {
   /** Last time the loop was known to make progress (the watchdog reads it). */
   lastProgress = Date.now();
   kicks = 0;
+  /** When the watchdog last restarted this loop's read. */
+  lastKickAt = 0;
+  /** Rejects the read in flight: a promise ioredis lost never settles, even when its connection closes. */
+  private unstick: ((err: Error) => void) | null = null;
+  /** Entries dispatched and not yet finished (skipped when pending entries are re-read). */
+  private readonly dispatched = new Set<string>();
+  /** A read failed: Redis may have delivered entries whose reply was lost, re-read them first. */
+  private resync = false;
   done: Promise<void> = Promise.resolve();
 
   constructor(
@@ -97,6 +106,7 @@ export class ShardRunner {
   /** The watchdog's remedy for a blocking read that silently stopped: a fresh connection. */
   kick(): void {
     this.kicks++;
+    this.lastKickAt = Date.now();
     this.env.metrics.loopRestarts.inc({ type: this.unit.group });
     this.dropConnection();
   }
@@ -152,6 +162,7 @@ export class ShardRunner {
           this.lastProgress = Date.now();
           continue;
         }
+        if (this.resync) await this.rereadPending();
         const entries = await this.read('>', this.env.settings.batchSize);
         this.lastProgress = Date.now();
         if (entries === null) continue;
@@ -168,8 +179,38 @@ export class ShardRunner {
     }
   }
 
+  /**
+   * After a failed read: this consumer's pending entries that are not in flight here were
+   * delivered by a read whose reply never arrived. Handle them (in id order, so before anything
+   * newer of their keys) before reading new ones.
+   */
+  private async rereadPending(): Promise<void> {
+    let from = '0';
+    for (;;) {
+      const entries = await this.read(from, this.env.settings.batchSize);
+      if (entries === null) return; // failed again: resync stays set
+      const lost = entries.filter((e) => !this.dispatched.has(e.id));
+      if (lost.length > 0) {
+        const deliveries = await this.deliveryCounts(lost);
+        for (const e of lost) this.dispatch(e, deliveries.get(e.id) ?? 1);
+      }
+      const last = entries[entries.length - 1];
+      if (!last) break;
+      from = last.id;
+    }
+    this.resync = false;
+  }
+
   /** Queue the entry on its key's chain; returns that key. */
   private dispatch(e: Entry, deliveries: number): string {
+    this.dispatched.add(e.id);
+    const key = this.route(e, deliveries);
+    const done = this.chains.get(key);
+    void done?.finally(() => this.dispatched.delete(e.id));
+    return key;
+  }
+
+  private route(e: Entry, deliveries: number): string {
     if (e.payload === null) {
       // Deleted while pending (e.g. trimmed by an operator): nothing to handle, just ack.
       this.chain('', () => this.handling.deadLetter(e.id, '', 'entry deleted while pending', ''));
@@ -216,11 +257,32 @@ export class ShardRunner {
         'COUNT',
         count,
       ];
-      if (from === '>') args.push('BLOCK', blockMs);
-      const reply = await raw(conn, 'XREADGROUP', ...args, 'STREAMS', this.unit.stream, from);
+      const stuck = new Promise<never>((_, reject) => (this.unstick = reject));
+      if (from === '>') {
+        // New entries through a fenced script; when there are none, wait for the next one on the
+        // blocking connection without taking it (XREAD), then take it fenced.
+        const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
+        const consumer = `shard-${this.unit.shard}`;
+        // On the reader's own connection, which never re-sends: on the auto-resending command
+        // connection, a reply lost to a reset was re-sent silently, and the entries the first run
+        // delivered stayed pending with no read failure to trigger the resync (found by chaos).
+        const take = scripts.read.run(
+          conn,
+          [this.unit.stream, epochKey],
+          [this.unit.group, consumer, String(this.epoch), count],
+        );
+        const r = await Promise.race([take, stuck]);
+        if (r === 'FENCED') throw new FencedError(unitName(this.unit));
+        if (Array.isArray(r)) return parseRead([[this.unit.stream, r]]);
+        await Promise.race([raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, String(r)), stuck]);
+        return [];
+      }
+      const reply = await Promise.race([raw(conn, 'XREADGROUP', ...args, 'STREAMS', this.unit.stream, from), stuck]);
       return parseRead(reply);
     } catch (err) {
+      if (err instanceof FencedError) throw err;
       if (this.closing) return null;
+      this.resync = true;
       if (err instanceof Error && err.message.includes('NOGROUP')) {
         // Redis lost its data (or the stream was deleted): recreate the group and go on.
         await ensureGroup(this.env.redis, this.unit.stream, this.unit.group);
@@ -260,6 +322,8 @@ export class ShardRunner {
     const c = this.conn;
     this.conn = null;
     c?.disconnect();
+    // A closed Cluster connection may never settle its blocking command: the read must end anyway.
+    this.unstick?.(new Error('blocking read abandoned with its connection'));
   }
 
   private onTickError(err: unknown): void {

@@ -58,6 +58,11 @@ export interface ActorBehavior<S, M extends Message = Message> {
   /** Decode at the boundary; throw a TerminalError for what does not parse (it is dead-lettered). */
   decode(msg: Message): M;
   handle(state: S, msg: M, ctx: ActorContext): Handled<S> | Promise<Handled<S>>;
+  /**
+   * Money and the like: after each commit, wait (`WAIT`, streams/replication.ts) until a replica
+   * holds it before anything downstream sees it, so a failover cannot drop what others acted on.
+   */
+  readonly durable?: true;
 }
 
 export interface EventContext {

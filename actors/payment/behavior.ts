@@ -91,12 +91,15 @@ async function callProvider(
 /** The payment actor over a provider (the PSP client or the simulator). */
 export function createPaymentBehavior(
   provider: PaymentProvider,
-): ActorBehavior<PaymentState, PaymentCommand> {
-  return behaviorFrom({
+): ActorBehavior<PaymentState, PaymentCommand> & { readonly durable: true } {
+  const behavior = behaviorFrom({
     name: 'payment',
     decider: paymentDecider,
     decode: decodePaymentCommand,
     prepare: (command, state, ctx) => callProvider(provider, command, state, ctx),
     policy: paymentPolicy,
   });
+  // Charges and refunds: each commit waits for a replica before the order hears of it, so a
+  // Redis failover cannot drop a payment outcome the order already acted on (docs/guarantees.md).
+  return { ...behavior, durable: true };
 }

@@ -9,6 +9,7 @@ if redis.call('GET', KEYS[5]) ~= ARGV[2] then
 end
 local statuses = {}
 local outIds = {}
+local entries = {}
 local i = 6
 for m = 1, tonumber(ARGV[5]) do
   local kind, entry, msgId = ARGV[i], ARGV[i + 1], ARGV[i + 2]
@@ -42,9 +43,14 @@ for m = 1, tonumber(ARGV[5]) do
     i = i + 2
     statuses[m] = 'D'
   end
-  redis.call('XACK', KEYS[1], ARGV[1], entry)
-  -- Acked mailbox entries are deleted at once: the mailbox holds only unfinished work.
-  redis.call('XDEL', KEYS[1], entry)
+  entries[m] = entry
+end
+-- One XACK and one XDEL for the batch (two calls per message before); acked mailbox entries are
+-- deleted at once: the mailbox holds only unfinished work. In chunks: unpack has a stack limit.
+for from = 1, #entries, 1000 do
+  local to = math.min(from + 999, #entries)
+  redis.call('XACK', KEYS[1], ARGV[1], unpack(entries, from, to))
+  redis.call('XDEL', KEYS[1], unpack(entries, from, to))
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[4])
 return {'OK', statuses, outIds}

@@ -12,7 +12,7 @@ export const TYPES_OF_ROLE: Readonly<Record<Role, readonly string[]>> = {
   payment: ['payment'],
   store: ['store'],
   delivery: ['delivery'],
-  projector: ['myPage', 'storeBoard'],
+  projector: ['projector'],
   notifier: ['notifier'],
 };
 

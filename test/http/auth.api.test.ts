@@ -9,17 +9,19 @@ import { expectProblem } from './support/helpers.js';
 const secret = (s: string): Uint8Array => new TextEncoder().encode(s);
 const b64 = (o: unknown): string => Buffer.from(JSON.stringify(o)).toString('base64url');
 
-describe('API: authentication', () => {
+/** One real store per token configuration (the tests only read, so each block shares its store). */
+describe('API: authentication (real store on Redis)', () => {
   let f: ApiFixture | null = null;
-  afterEach(async () => {
+  const closeStore = async (): Promise<void> => {
     await f?.close();
     f = null;
-  });
+  };
 
   describe('AUTH_MODE=dev', () => {
-    beforeEach(async () => {
+    before(async () => {
       f = await startApiFixture();
     });
+    after(closeStore);
 
     it('POST /auth/token issues an HS256 token that the API accepts', async () => {
       const res = await f!.request('POST', '/auth/token', { body: { sub: 'c-1', role: 'customer' } });
@@ -123,9 +125,10 @@ describe('API: authentication', () => {
   });
 
   describe('issuer and audience', () => {
-    beforeEach(async () => {
+    before(async () => {
       f = await startApiFixture({ env: { JWT_ISSUER: 'https-issuer-a', JWT_AUDIENCE: 'store-api' } });
     });
+    after(closeStore);
     const sign = (claims: { iss?: string; aud?: string }): Promise<string> => {
       let jwt = new SignJWT({ role: 'customer' })
         .setProtectedHeader({ alg: 'HS256' })
@@ -163,6 +166,7 @@ describe('API: authentication', () => {
   });
 
   describe('AUTH_MODE=jwt', () => {
+    after(closeStore);
     it('POST /auth/token answers 404; tokens signed with JWT_SECRET are verified', async () => {
       f = await startApiFixture({ env: { AUTH_MODE: 'jwt' } });
       expectProblem(
@@ -187,8 +191,12 @@ describe('API: authentication', () => {
         });
         await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
       });
-      after(() => new Promise<void>((resolve) => jwks.close(() => resolve())));
-      beforeEach(async () => {
+      after(async () => {
+        await closeStore();
+        await new Promise<void>((resolve) => jwks.close(() => resolve()));
+      });
+      before(async () => {
+        await closeStore();
         const url = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
         f = await startApiFixture({ env: { AUTH_MODE: 'jwt', JWKS_URL: url } });
       });

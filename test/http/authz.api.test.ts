@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import type { UserRole } from '../../http/context.js';
+import { waitFor } from '../support/processes.js';
 import { startApiFixture, type ApiFixture, type ApiResponse } from './support/fixture.js';
-import { expectProblem, orderBody, orderInDelivery } from './support/helpers.js';
+import { expectProblem, orderBody, orderInDelivery, startedDelivery, uniqueUser } from './support/helpers.js';
 
 type Caller = UserRole | 'anonymous';
 const CALLERS: readonly Caller[] = ['anonymous', 'customer', 'staff', 'courier', 'admin'];
@@ -11,52 +12,58 @@ const MATRIX: readonly { readonly call: string; readonly allowed: readonly UserR
   { call: 'GET /products', allowed: 'public' },
   { call: 'POST /orders', allowed: ['customer'] },
   { call: 'GET /orders/:id', allowed: ['customer', 'staff', 'admin'] },
-  { call: 'POST /orders/:id/cancel', allowed: ['customer'] },
   { call: 'GET /myPages', allowed: ['customer'] },
   { call: 'GET /myPages/:id', allowed: ['customer'] },
   { call: 'GET /ordermanagements', allowed: ['staff', 'admin'] },
-  { call: 'POST /ordermanagements/:id/accept', allowed: ['staff'] },
-  { call: 'POST /ordermanagements/:id/pack', allowed: ['staff'] },
   { call: 'GET /deliveries/:id', allowed: ['customer', 'staff', 'courier', 'admin'] },
-  { call: 'POST /deliveries/:id/complete', allowed: ['courier', 'admin'] },
   { call: 'GET /payments/:id', allowed: ['customer', 'admin'] },
   { call: 'GET /messages', allowed: ['customer'] },
   { call: 'GET /admin/mailboxes', allowed: ['admin'] },
   { call: 'GET /admin/actors/order/:id', allowed: ['admin'] },
   { call: 'GET /admin/dead-letters', allowed: ['admin'] },
   { call: 'POST /admin/dead-letters/:dl/replay', allowed: ['admin'] },
+  // The steps last: an allowed caller moves the shared order on (accepted, packed, cancelled).
+  { call: 'POST /ordermanagements/:id/accept', allowed: ['staff'] },
+  { call: 'POST /ordermanagements/:id/pack', allowed: ['staff'] },
+  { call: 'POST /deliveries/:id/complete', allowed: ['courier', 'admin'] },
+  { call: 'POST /orders/:id/cancel', allowed: ['customer'] },
 ];
 
-describe('API: authorization', () => {
+/**
+ * One real store for the file; the matrix runs against one order in delivery, placed by `alice`
+ * (the mutating calls are last and an allowed one may also answer 409 for a step the order is
+ * already past), and against a real dead letter (a command the order actor cannot decode).
+ */
+describe('API: authorization (real store on Redis)', () => {
   let f: ApiFixture;
+  let aliceId: string;
   let orderId: string;
   let courier: string;
-  beforeEach(async () => {
+  let deadLetterId: string;
+  before(async () => {
     f = await startApiFixture();
-    orderId = await orderInDelivery(f, 'alice');
-    courier = f.store.deliveries.get(orderId)!.courierId;
+    aliceId = uniqueUser('alice');
+    orderId = await orderInDelivery(f, aliceId);
+    courier = (await startedDelivery(f, orderId)).courierId;
+    await f.store.runtime.tell({ type: 'order', key: 'ord_poison' }, { type: 'NoSuchCommand', data: {} });
+    const admin = await f.tokenFor('admin-1', 'admin');
+    deadLetterId = await waitFor(
+      async () => {
+        const res = await f.request('GET', '/admin/dead-letters', { token: admin });
+        return (res.body as { items: { id: string }[] }).items[0]?.id;
+      },
+      { what: 'a dead letter' },
+    );
   });
-  afterEach(() => f.close());
+  after(() => f.close());
 
   const subOf = (role: UserRole): string =>
-    ({ customer: 'alice', staff: 'staff-1', courier: '', admin: 'admin-1' })[role];
+    ({ customer: aliceId, staff: 'staff-1', courier, admin: 'admin-1' })[role];
 
   async function call(spec: string, caller: Caller): Promise<ApiResponse> {
     const [method, template] = spec.split(' ') as [string, string];
-    f.store.deadLetterList.splice(0, f.store.deadLetterList.length, {
-      id: '1-0',
-      type: 'order',
-      shard: 0,
-      key: orderId,
-      messageType: 'PlaceOrder',
-      error: 'boom',
-      at: new Date().toISOString(),
-    });
-    const path = template.replace(':id', orderId).replace(':dl', '1-0');
-    const token =
-      caller === 'anonymous'
-        ? undefined
-        : await f.tokenFor(caller === 'courier' ? courier : subOf(caller), caller);
+    const path = template.replace(':id', orderId).replace(':dl', encodeURIComponent(deadLetterId));
+    const token = caller === 'anonymous' ? undefined : await f.tokenFor(subOf(caller), caller);
     const body = method === 'POST' && path === '/orders' ? orderBody() : undefined;
     return f.request(method, path, { ...(token ? { token } : {}), ...(body ? { body } : {}) });
   }
@@ -96,6 +103,12 @@ describe('API: authorization', () => {
   });
 
   describe("ownership: another customer's or courier's resource is 404 and shows nothing", () => {
+    let owned: string;
+    let assigned: string;
+    before(async () => {
+      owned = await orderInDelivery(f, aliceId);
+      assigned = (await startedDelivery(f, owned)).courierId;
+    });
     const customerCalls = [
       'GET /orders/:id',
       'POST /orders/:id/cancel',
@@ -106,8 +119,8 @@ describe('API: authorization', () => {
     for (const spec of customerCalls) {
       it(`${spec} as another customer`, async () => {
         const [method, template] = spec.split(' ') as [string, string];
-        const res = await f.request(method, template.replace(':id', orderId), {
-          token: await f.tokenFor('bob', 'customer'),
+        const res = await f.request(method, template.replace(':id', owned), {
+          token: await f.tokenFor(uniqueUser('bob'), 'customer'),
         });
         expectProblem(res, 404, 'not-found');
         expect(res.text).to.not.include('alice');
@@ -117,16 +130,24 @@ describe('API: authorization', () => {
     for (const spec of ['GET /deliveries/:id', 'POST /deliveries/:id/complete']) {
       it(`${spec} as a courier not assigned to it`, async () => {
         const [method, template] = spec.split(' ') as [string, string];
-        const other = courier === 'courier-1' ? 'courier-2' : 'courier-1';
-        const res = await f.request(method, template.replace(':id', orderId), {
+        const other = assigned === 'courier-1' ? 'courier-2' : 'courier-1';
+        const res = await f.request(method, template.replace(':id', owned), {
           token: await f.tokenFor(other, 'courier'),
         });
         expectProblem(res, 404, 'not-found');
-        expect(f.store.deliveries.get(orderId)!.status).to.equal('Started');
+        expect((await startedDelivery(f, owned)).status).to.equal('Started');
       });
     }
     it('lists show only the caller’s own orders and messages', async () => {
-      const bob = await f.tokenFor('bob', 'customer');
+      const alice = await f.tokenFor(aliceId, 'customer');
+      // Alice's lists have her orders and messages (eventually) ...
+      await waitFor(async () => {
+        const pages = (await f.request('GET', '/myPages', { token: alice })).body as { items: unknown[] };
+        const messages = (await f.request('GET', '/messages', { token: alice })).body as { items: unknown[] };
+        return pages.items.length > 0 && messages.items.length > 0;
+      });
+      // ... and Bob's show none of them.
+      const bob = await f.tokenFor(uniqueUser('bob'), 'customer');
       const pages = await f.request('GET', '/myPages', { token: bob });
       const messages = await f.request('GET', '/messages', { token: bob });
       expect(pages.body).to.deep.equal({ items: [], next: null });

@@ -1,14 +1,17 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
+import { waitFor } from '../support/processes.js';
+import { RedisServer } from '../support/redis-server.js';
 import { startApiFixture, type ApiFixture } from './support/fixture.js';
-import { expectProblem, orderBody } from './support/helpers.js';
+import { expectProblem, orderBody, uniqueUser } from './support/helpers.js';
 import { openApiPath } from '../../http/openapi.js';
 
-describe('API: the edge itself', () => {
+describe('API: the edge itself (real store on Redis)', () => {
   let f: ApiFixture;
-  beforeEach(async () => {
+  before(async () => {
     f = await startApiFixture();
   });
-  afterEach(() => f.close());
+  after(() => f.close());
 
   describe('problems', () => {
     it('unknown routes are 404 problem+json', async () => {
@@ -60,15 +63,26 @@ describe('API: the edge itself', () => {
     });
 
     it('an internal failure is 500 internal with no internals, logged with the request id', async () => {
-      f.store.getPayment = () => Promise.reject(new Error('secret redis detail'));
+      // A real failure inside the store: a payment state in Redis that does not parse.
+      for (let shard = 0; shard < f.config.shards; shard++) {
+        await f.redis.hset(
+          f.store.runtime.keys.state('payment', shard),
+          'ord_corrupt',
+          '{secret-redis-detail',
+        );
+      }
       const token = await f.tokenFor('admin-1', 'admin');
-      const res = await f.request('GET', '/payments/ord_x', {
+      const res = await f.request('GET', '/payments/ord_corrupt', {
         token,
         headers: { 'x-request-id': 'req-500' },
       });
       expectProblem(res, 500, 'internal');
-      expect(res.text).to.not.include('secret redis detail');
-      expect(f.logs.some((l) => l.includes('req-500') && l.includes('secret redis detail'))).to.equal(true);
+      expect(res.text).to.not.include('secret-redis-detail');
+      expect(res.text).to.not.include('JSON');
+      expect(
+        f.logs.some((l) => l.includes('req-500') && l.includes('JSON')),
+        f.logs.filter((l) => l.includes('req-500')).join('\n'),
+      ).to.equal(true);
     });
   });
 
@@ -91,23 +105,55 @@ describe('API: the edge itself', () => {
     });
 
     it('logs never hold tokens or payment tokens', async () => {
-      const token = await f.tokenFor('alice', 'customer');
-      await f.request('POST', '/orders', { token, body: orderBody({ paymentToken: 'tok_secret_visa' }) });
+      const alice = uniqueUser('alice');
+      const token = await f.tokenFor(alice, 'customer');
+      const placed = await f.request('POST', '/orders', {
+        token,
+        body: orderBody({ paymentToken: 'tok_secret_visa' }),
+      });
+      expect(placed.status).to.equal(201);
+      // Through the whole flow: the edge, the actors, the provider call, the read models.
+      await waitFor(async () => {
+        const res = await f.request('GET', '/messages', { token });
+        return (res.body as { items: unknown[] }).items.length > 0;
+      });
       const all = f.logs.join('\n');
       expect(all).to.not.include(token);
       expect(all).to.not.include('tok_secret_visa');
-      expect(all).to.include('"sub":"alice"');
+      expect(all).to.not.include(f.config.jwtSecret);
+      expect(all).to.include(`"sub":"${alice}"`);
     });
   });
 
   describe('operations', () => {
-    it('/healthz and /readyz follow the health port', async () => {
+    it('/healthz is 200 while the actor loops run, 503 once one has stalled', async () => {
       expect((await f.request('GET', '/healthz')).body).to.deep.equal({ status: 'ok' });
-      expect((await f.request('GET', '/readyz')).status).to.equal(200);
-      f.store.isReady = false;
-      expectProblem(await f.request('GET', '/readyz'), 503, 'not-ready');
-      f.store.isLive = false;
+      // A stalled consumer loop takes the watchdog ~3 × (BLOCK_MS + 5 s) to declare: stand in for it.
+      sinon.stub(f.store.runtime, 'live').returns(false);
       expectProblem(await f.request('GET', '/healthz'), 503, 'not-ready');
+    });
+
+    it('/readyz is 200 once the shards are held, 503 quickly while Redis does not answer, 200 again after', async () => {
+      const redis = await RedisServer.start();
+      const own = await startApiFixture({ redisUrl: redis.url });
+      try {
+        expect((await own.request('GET', '/readyz')).body).to.deep.equal({ status: 'ok' });
+        await redis.kill();
+        const t0 = Date.now();
+        const res = await own.request('GET', '/readyz');
+        expectProblem(res, 503, 'not-ready');
+        expect(Date.now() - t0, 'a probe answers within its timeout').to.be.below(2000);
+        // Liveness is not readiness: the process is alive and waits for Redis.
+        expect((await own.request('GET', '/healthz')).status).to.equal(200);
+        await redis.launch();
+        await waitFor(async () => (await own.request('GET', '/readyz')).status === 200, {
+          what: 'ready again',
+          timeoutMs: 15_000,
+        });
+      } finally {
+        await own.close();
+        await redis.stop();
+      }
     });
 
     it('/metrics has the HTTP metrics labelled by route template', async () => {
@@ -129,6 +175,7 @@ describe('API: the edge itself', () => {
 
     it('without the edge role only the operations routes answer', async () => {
       const ops = await startApiFixture({ roles: ['order', 'payment'] });
+      // A real worker process: it holds its shards and serves the operations routes only.
       try {
         expect((await ops.request('GET', '/healthz')).status).to.equal(200);
         expect((await ops.request('GET', '/readyz')).status).to.equal(200);

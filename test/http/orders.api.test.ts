@@ -1,19 +1,34 @@
 import { expect } from 'chai';
+import { orderIdFor } from '../../http/idempotency.js';
 import { PlacedOrder, Order } from '../../http/schemas.js';
+import { waitFor } from '../support/processes.js';
 import { startApiFixture, type ApiFixture } from './support/fixture.js';
-import { expectProblem, orderBody, orderInDelivery, placeOrder } from './support/helpers.js';
+import {
+  expectProblem,
+  orderBody,
+  orderInDelivery,
+  placeOrder,
+  pspBooks,
+  startedDelivery,
+  uniqueUser,
+  waitForOrderStatus,
+} from './support/helpers.js';
 
-describe('API: orders', () => {
+describe('API: orders (real store on Redis)', () => {
   let f: ApiFixture;
+  let aliceId: string;
   let alice: string;
-  beforeEach(async () => {
+  before(async () => {
     f = await startApiFixture();
-    alice = await f.tokenFor('alice', 'customer');
   });
-  afterEach(() => f.close());
+  after(() => f.close());
+  beforeEach(async () => {
+    aliceId = uniqueUser('alice');
+    alice = await f.tokenFor(aliceId, 'customer');
+  });
 
   describe('POST /orders', () => {
-    it('places a paid order: 201, Location, amount = price × quantity from the catalogue', async () => {
+    it('places a paid order: 201, Location, amount = price × quantity from the catalogue, charged once', async () => {
       const res = await f.request('POST', '/orders', {
         token: alice,
         body: orderBody({ productId: 'fr-200', quantity: 3 }),
@@ -22,18 +37,16 @@ describe('API: orders', () => {
       const body = PlacedOrder.strict().parse(res.body);
       expect(body).to.deep.include({
         status: 'Ordered',
-        customerId: 'alice',
+        customerId: aliceId,
         productId: 'fr-200',
         quantity: 3,
       });
       expect(body.amount).to.equal(3 * 79_900);
       expect(body.currency).to.equal('EUR');
       expect(res.headers.get('location')).to.equal(`/orders/${body.orderId}`);
-      expect(f.store.placeCalls[0]).to.include({
-        amount: 3 * 79_900,
-        customerId: 'alice',
-        paymentToken: 'tok_visa',
-      });
+      // The payment was taken before the answer (synchronously), with the catalogue's amount.
+      const { charge } = await pspBooks(f, body.orderId);
+      expect(charge).to.include({ status: 'approved', amount: 3 * 79_900, token: 'tok_visa', requests: 1 });
     });
 
     it('402 payment-declined when the provider declines; the order is Rejected', async () => {
@@ -45,32 +58,32 @@ describe('API: orders', () => {
       const orderId = problem.orderId as string;
       const got = await f.request('GET', `/orders/${orderId}`, { token: alice });
       expect(Order.parse(got.body).status).to.equal('Rejected');
+      expect((await pspBooks(f, orderId)).charge).to.include({ status: 'declined' });
+      const payment = await f.request('GET', `/payments/${orderId}`, { token: alice });
+      expect(payment.body).to.include({ status: 'Declined' });
     });
 
-    it('503 payment-unavailable with Retry-After when the payment system is down; nothing is charged', async () => {
-      f.store.paymentDown = true;
-      const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
-      expectProblem(res, 503, 'payment-unavailable');
-      expect(res.headers.get('retry-after')).to.equal('7');
-      expect(f.store.charges.size).to.equal(0);
-      expect(f.store.orders.size).to.equal(0);
-    });
-
-    it('503 payment-unavailable with Retry-After when the order actor does not reply in time', async () => {
-      f.store.replyTimesOut = true;
-      const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
-      expectProblem(res, 503, 'payment-unavailable');
-      expect(Number(res.headers.get('retry-after'))).to.be.greaterThan(0);
-    });
-
-    it('503 overloaded with Retry-After while the order mailboxes are too far behind', async () => {
-      f.store.backlog = f.config.overloadLag + 1;
-      const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
-      expectProblem(res, 503, 'overloaded');
-      expect(Number(res.headers.get('retry-after'))).to.be.greaterThan(0);
-      expect(f.store.placeCalls).to.have.length(0);
-      const metrics = await f.request('GET', '/metrics');
-      expect(metrics.text).to.match(/appliance_orders_placed_total\{outcome="overloaded"\} 1/);
+    it('503 payment-unavailable with Retry-After when the provider is down; nothing charged, no order', async () => {
+      const key = 'k-down';
+      const before = Object.keys((await f.psp.stats()).charges).length;
+      await f.psp.setMode('down');
+      try {
+        const t0 = Date.now();
+        const res = await f.request('POST', '/orders', {
+          token: alice,
+          body: orderBody(),
+          headers: { 'idempotency-key': key },
+        });
+        expectProblem(res, 503, 'payment-unavailable');
+        expect(Number(res.headers.get('retry-after'))).to.be.greaterThan(0);
+        expect(Date.now() - t0).to.be.below(5000);
+      } finally {
+        await f.psp.setMode('up');
+      }
+      expect(Object.keys((await f.psp.stats()).charges)).to.have.length(before);
+      // The order the key addresses was never established.
+      const orderId = orderIdFor(aliceId, key);
+      expectProblem(await f.request('GET', `/orders/${orderId}`, { token: alice }), 404, 'not-found');
     });
 
     const invalid: [string, Record<string, unknown>, string][] = [
@@ -84,11 +97,12 @@ describe('API: orders', () => {
       ['a numeric paymentToken', orderBody({ paymentToken: 42 }), 'body.paymentToken'],
     ];
     for (const [what, body, mentions] of invalid) {
-      it(`400 validation for ${what}`, async () => {
+      it(`400 validation for ${what}; nothing reaches the provider`, async () => {
+        const charges = await f.psp.chargeRequests();
         const res = await f.request('POST', '/orders', { token: alice, body });
         const problem = expectProblem(res, 400, 'validation');
         expect(problem.detail).to.include(mentions);
-        expect(f.store.placeCalls).to.have.length(0);
+        expect(await f.psp.chargeRequests()).to.equal(charges);
       });
     }
 
@@ -113,7 +127,7 @@ describe('API: orders', () => {
   });
 
   describe('Idempotency-Key', () => {
-    it('same key and body: the same status and body again, charged once', async () => {
+    it('same key and body: the same status and body again, charged once; the key lives 24 h in Redis', async () => {
       const headers = { 'idempotency-key': 'k-1' };
       const first = await f.request('POST', '/orders', { token: alice, body: orderBody(), headers });
       // Field order does not matter: the body is compared by its content.
@@ -129,11 +143,10 @@ describe('API: orders', () => {
       expect(second.body).to.deep.equal(first.body);
       expect(second.headers.get('location')).to.equal(first.headers.get('location'));
       const { orderId } = first.body as { orderId: string };
-      expect(f.store.charges.get(orderId)).to.equal(1);
-      expect(f.store.orders.size).to.equal(1);
-      const stored = await f.redis.get(`${f.keyPrefix}:idem:alice:k-1`);
+      expect((await pspBooks(f, orderId)).charge).to.include({ requests: 1 });
+      const stored = await f.redis.get(`${f.keyPrefix}:idem:${aliceId}:k-1`);
       expect(JSON.parse(stored!)).to.have.property('orderId', orderId);
-      expect(await f.redis.ttl(`${f.keyPrefix}:idem:alice:k-1`)).to.be.within(86_000, 86_400);
+      expect(await f.redis.ttl(`${f.keyPrefix}:idem:${aliceId}:k-1`)).to.be.within(86_000, 86_400);
     });
 
     it('same key after a decline: 402 again, charged once', async () => {
@@ -150,7 +163,7 @@ describe('API: orders', () => {
         'payment-declined',
       );
       expect(b.orderId).to.equal(a.orderId);
-      expect(f.store.charges.get(a.orderId as string)).to.equal(1);
+      expect((await pspBooks(f, a.orderId as string)).charge).to.include({ requests: 1 });
     });
 
     it('same key, different body: 422 idempotency-key-reused, nothing sent', async () => {
@@ -158,18 +171,19 @@ describe('API: orders', () => {
       expect(
         (await f.request('POST', '/orders', { token: alice, body: orderBody(), headers })).status,
       ).to.equal(201);
+      const charges = await f.psp.chargeRequests();
       const res = await f.request('POST', '/orders', {
         token: alice,
         body: orderBody({ quantity: 3 }),
         headers,
       });
       expectProblem(res, 422, 'idempotency-key-reused');
-      expect(f.store.placeCalls).to.have.length(1);
+      expect(await f.psp.chargeRequests()).to.equal(charges);
     });
 
     it('keys are per customer: the same key from two customers makes two orders', async () => {
       const headers = { 'idempotency-key': 'shared' };
-      const bob = await f.tokenFor('bob', 'customer');
+      const bob = await f.tokenFor(uniqueUser('bob'), 'customer');
       const a = await f.request('POST', '/orders', { token: alice, body: orderBody(), headers });
       const b = await f.request('POST', '/orders', { token: bob, body: orderBody(), headers });
       expect(a.status).to.equal(201);
@@ -177,26 +191,28 @@ describe('API: orders', () => {
       expect((a.body as { orderId: string }).orderId).to.not.equal((b.body as { orderId: string }).orderId);
     });
 
-    it('a retry after payment-unavailable is sent again with the same order id', async () => {
+    it('a retry after payment-unavailable goes to the same order and is charged once', async () => {
       const headers = { 'idempotency-key': 'k-3' };
-      f.store.paymentDown = true;
-      expectProblem(
-        await f.request('POST', '/orders', { token: alice, body: orderBody(), headers }),
-        503,
-        'payment-unavailable',
-      );
-      f.store.paymentDown = false;
+      const orderId = orderIdFor(aliceId, 'k-3');
+      await f.psp.setMode('down');
+      try {
+        expectProblem(
+          await f.request('POST', '/orders', { token: alice, body: orderBody(), headers }),
+          503,
+          'payment-unavailable',
+        );
+      } finally {
+        await f.psp.setMode('up');
+      }
       const res = await f.request('POST', '/orders', { token: alice, body: orderBody(), headers });
-      expect(res.status).to.equal(201);
-      expect(f.store.placeCalls.map((c) => c.orderId)).to.deep.equal([
-        (res.body as { orderId: string }).orderId,
-        (res.body as { orderId: string }).orderId,
-      ]);
+      expect(res.status, res.text).to.equal(201);
+      expect((res.body as { orderId: string }).orderId).to.equal(orderId);
+      expect((await pspBooks(f, orderId)).charge).to.include({ status: 'approved', requests: 1 });
     });
 
     it('without a key every request is a new order', async () => {
-      const a = await placeOrder(f, 'alice');
-      const b = await placeOrder(f, 'alice');
+      const a = await placeOrder(f, aliceId);
+      const b = await placeOrder(f, aliceId);
       expect(a).to.not.equal(b);
       expect(a).to.match(/^ord_/);
     });
@@ -204,18 +220,18 @@ describe('API: orders', () => {
 
   describe('GET /orders/{id} and cancel', () => {
     it('the owner, staff and admin read the order; another customer gets 404', async () => {
-      const id = await placeOrder(f, 'alice');
+      const id = await placeOrder(f, aliceId);
       for (const [sub, role] of [
-        ['alice', 'customer'],
+        [aliceId, 'customer'],
         ['s', 'staff'],
         ['a', 'admin'],
       ] as const) {
         const res = await f.request('GET', `/orders/${id}`, { token: await f.tokenFor(sub, role) });
         expect(res.status).to.equal(200);
-        expect(Order.parse(res.body)).to.include({ orderId: id, status: 'Ordered', customerId: 'alice' });
+        expect(Order.parse(res.body)).to.include({ orderId: id, status: 'Ordered', customerId: aliceId });
       }
       expectProblem(
-        await f.request('GET', `/orders/${id}`, { token: await f.tokenFor('bob', 'customer') }),
+        await f.request('GET', `/orders/${id}`, { token: await f.tokenFor(uniqueUser('bob'), 'customer') }),
         404,
         'not-found',
       );
@@ -223,24 +239,33 @@ describe('API: orders', () => {
     });
 
     it('cancel: 202, again 202 with the same outcome, refunded once', async () => {
-      const id = await placeOrder(f, 'alice');
+      const id = await placeOrder(f, aliceId);
       const first = await f.request('POST', `/orders/${id}/cancel`, { token: alice });
       expect(first.status).to.equal(202);
       expect(first.body).to.deep.equal({ orderId: id, status: 'Cancelled' });
       const again = await f.request('POST', `/orders/${id}/cancel`, { token: alice });
       expect(again.status).to.equal(202);
       expect(again.body).to.deep.equal(first.body);
-      expect(f.store.refunds.get(id)).to.equal(1);
       const order = await f.request('GET', `/orders/${id}`, { token: alice });
       expect(Order.parse(order.body).status).to.equal('Cancelled');
+      await waitFor(
+        async () => (await f.request('GET', `/payments/${id}`, { token: alice })).text.includes('"Refunded"'),
+        {
+          what: 'payment Refunded',
+        },
+      );
+      const { refund } = await pspBooks(f, id);
+      expect(refund).to.include({ amount: 2 * 49_900, requests: 1 });
+      expect(Object.keys((await f.psp.stats()).refunds).filter((k) => k.includes(id))).to.have.length(1);
     });
 
     it('cancel: a Delivered or Rejected order is 409 not-cancellable', async () => {
-      const delivered = await orderInDelivery(f, 'alice');
-      const courier = await f.tokenFor(f.store.deliveries.get(delivered)!.courierId, 'courier');
+      const delivered = await orderInDelivery(f, aliceId);
+      const courier = await f.tokenFor((await startedDelivery(f, delivered)).courierId, 'courier');
       expect(
         (await f.request('POST', `/deliveries/${delivered}/complete`, { token: courier })).status,
       ).to.equal(202);
+      await waitForOrderStatus(f, delivered, aliceId, 'Delivered');
       expectProblem(
         await f.request('POST', `/orders/${delivered}/cancel`, { token: alice }),
         409,
@@ -259,17 +284,90 @@ describe('API: orders', () => {
     });
 
     it("cancel: another customer's order or an unknown order is 404, and nothing changes", async () => {
-      const id = await placeOrder(f, 'alice');
-      const bob = await f.tokenFor('bob', 'customer');
+      const id = await placeOrder(f, aliceId);
+      const bob = await f.tokenFor(uniqueUser('bob'), 'customer');
       expectProblem(await f.request('POST', `/orders/${id}/cancel`, { token: bob }), 404, 'not-found');
       expectProblem(await f.request('POST', '/orders/ord_nope/cancel', { token: bob }), 404, 'not-found');
-      expect(f.store.orders.get(id)!.status).to.equal('Ordered');
+      expect(Order.parse((await f.request('GET', `/orders/${id}`, { token: alice })).body).status).to.equal(
+        'Ordered',
+      );
+      expect((await pspBooks(f, id)).refund).to.equal(undefined);
     });
 
     it('cancel takes no body fields', async () => {
-      const id = await placeOrder(f, 'alice');
+      const id = await placeOrder(f, aliceId);
       const res = await f.request('POST', `/orders/${id}/cancel`, { token: alice, body: { reason: 'x' } });
       expectProblem(res, 400, 'validation');
     });
+  });
+});
+
+describe('API: orders while the order actors do not answer (no order role running)', () => {
+  let f: ApiFixture;
+  let alice: string;
+  before(async () => {
+    // A real edge whose order mailboxes nobody reads: requests time out, the backlog grows.
+    f = await startApiFixture({
+      roles: ['edge', 'payment', 'store', 'delivery', 'projector', 'notifier'],
+      env: { REQUEST_TIMEOUT_MS: '300', OVERLOAD_LAG: '2' },
+    });
+    alice = await f.tokenFor(uniqueUser('alice'), 'customer');
+  });
+  after(() => f.close());
+
+  it('503 payment-unavailable with Retry-After when the order actor does not reply in time', async () => {
+    const t0 = Date.now();
+    const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
+    expectProblem(res, 503, 'payment-unavailable');
+    expect(Number(res.headers.get('retry-after'))).to.be.greaterThan(0);
+    expect(Date.now() - t0).to.be.below(3000);
+  });
+
+  it('503 overloaded with Retry-After once the order mailboxes are too far behind; nothing charged', async () => {
+    // Each timed-out request leaves its command in the unread mailbox: the lag grows until shed.
+    const shed = await waitFor(
+      async () => {
+        const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
+        return res.status === 503 && (res.body as { code?: string }).code === 'overloaded' ? res : null;
+      },
+      { what: '503 overloaded' },
+    );
+    expectProblem(shed, 503, 'overloaded');
+    expect(Number(shed.headers.get('retry-after'))).to.be.greaterThan(0);
+    expect(await f.psp.chargeRequests()).to.equal(0);
+    const metrics = await f.request('GET', '/metrics');
+    expect(metrics.text).to.match(/appliance_orders_placed_total\{outcome="overloaded"\} \d/);
+  });
+});
+
+describe('API: orders while the payment circuit is open (N3)', () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await startApiFixture();
+  });
+  after(() => f.close());
+
+  it('503 payment-unavailable at once, without calling the provider, and Retry-After until the probe', async () => {
+    const alice = await f.tokenFor(uniqueUser('alice'), 'customer');
+    await f.psp.setMode('down');
+    // The breaker opens once over half of at least 5 calls in its window failed.
+    await waitFor(
+      async () => {
+        const calls = await f.psp.chargeRequests();
+        const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
+        expectProblem(res, 503, 'payment-unavailable');
+        return (await f.psp.chargeRequests()) === calls ? true : null;
+      },
+      { what: 'the circuit to open' },
+    );
+    const calls = await f.psp.chargeRequests();
+    const t0 = Date.now();
+    const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
+    expectProblem(res, 503, 'payment-unavailable');
+    expect(Date.now() - t0, 'an open circuit answers at once').to.be.below(1000);
+    expect(Number(res.headers.get('retry-after'))).to.be.within(1, 10);
+    expect(await f.psp.chargeRequests()).to.equal(calls);
+    const metrics = await f.request('GET', '/metrics');
+    expect(metrics.text).to.match(/appliance_circuit_state\{name="payment"\} 2/);
   });
 });

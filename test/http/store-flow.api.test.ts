@@ -2,23 +2,36 @@ import { expect } from 'chai';
 import { Delivery, Message, MyPageItem, Payment, StoreBoardItem, pageOf } from '../../http/schemas.js';
 import { waitFor } from '../support/processes.js';
 import { startApiFixture, type ApiFixture } from './support/fixture.js';
-import { expectProblem, orderInDelivery, placeOrder } from './support/helpers.js';
+import {
+  expectProblem,
+  orderInDelivery,
+  placeOrder,
+  pspBooks,
+  startedDelivery,
+  storeStep,
+  uniqueUser,
+  waitForOrderStatus,
+} from './support/helpers.js';
 
-describe('API: store, delivery, payments, my page, messages, admin', () => {
+describe('API: store, delivery, payments, my page, messages, admin (real store on Redis)', () => {
   let f: ApiFixture;
+  let aliceId: string;
   let alice: string;
   let staff: string;
   let admin: string;
-  beforeEach(async () => {
+  before(async () => {
     f = await startApiFixture();
-    alice = await f.tokenFor('alice', 'customer');
     staff = await f.tokenFor('staff-1', 'staff');
     admin = await f.tokenFor('admin-1', 'admin');
   });
-  afterEach(() => f.close());
+  after(() => f.close());
+  beforeEach(async () => {
+    aliceId = uniqueUser('alice');
+    alice = await f.tokenFor(aliceId, 'customer');
+  });
 
   it('staff see received orders on the board, filter by status, accept then pack', async () => {
-    const id = await placeOrder(f, 'alice');
+    const id = await placeOrder(f, aliceId);
     const board = await waitFor(async () => {
       const res = await f.request('GET', '/ordermanagements?status=Received', { token: staff });
       const page = pageOf(StoreBoardItem.strict()).parse(res.body);
@@ -45,6 +58,8 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
         .parse(res.body)
         .items.some((i) => i.orderId === id);
     });
+    // Packing starts the delivery with one of the store's couriers (F5), asynchronously.
+    await startedDelivery(f, id);
     const delivery = Delivery.strict().parse(
       (await f.request('GET', `/deliveries/${id}`, { token: alice })).body,
     );
@@ -58,8 +73,19 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
       404,
       'not-found',
     );
-    const id = await placeOrder(f, 'alice');
+    const id = await placeOrder(f, aliceId);
     expect((await f.request('POST', `/orders/${id}/cancel`, { token: alice })).status).to.equal(202);
+    await waitFor(async () => {
+      const res = await f.request('GET', '/ordermanagements?status=Cancelled', { token: staff });
+      return pageOf(StoreBoardItem)
+        .parse(res.body)
+        .items.some((i) => i.orderId === id);
+    });
+    expectProblem(
+      await f.request('POST', `/ordermanagements/${id}/pack`, { token: staff }),
+      409,
+      'invalid-transition',
+    );
     expectProblem(
       await f.request('POST', `/ordermanagements/${id}/accept`, { token: staff }),
       409,
@@ -68,15 +94,21 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
   });
 
   it('the assigned courier completes the delivery; the order becomes Delivered; admin may complete too', async () => {
-    const id = await orderInDelivery(f, 'alice');
-    const courier = await f.tokenFor(f.store.deliveries.get(id)!.courierId, 'courier');
+    const id = await orderInDelivery(f, aliceId);
+    const courier = await f.tokenFor((await startedDelivery(f, id)).courierId, 'courier');
     const res = await f.request('POST', `/deliveries/${id}/complete`, { token: courier });
     expect(res.status).to.equal(202);
     expect(res.body).to.deep.equal({ orderId: id, status: 'Delivered' });
-    expect((await f.request('GET', `/orders/${id}`, { token: alice })).body).to.include({
+    expect((await f.request('GET', `/deliveries/${id}`, { token: alice })).body).to.include({
       status: 'Delivered',
     });
-    const other = await orderInDelivery(f, 'alice');
+    // The order actor follows the delivery (eventually); the customer gets a message.
+    await waitForOrderStatus(f, id, aliceId, 'Delivered');
+    await waitFor(async () => {
+      const page = pageOf(Message).parse((await f.request('GET', '/messages', { token: alice })).body);
+      return page.items.some((m) => m.orderId === id && m.kind === 'DeliveryCompleted');
+    });
+    const other = await orderInDelivery(f, aliceId);
     expect((await f.request('POST', `/deliveries/${other}/complete`, { token: admin })).status).to.equal(202);
     expectProblem(
       await f.request('POST', '/deliveries/ord_nope/complete', { token: admin }),
@@ -86,11 +118,14 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
   });
 
   it('completing a cancelled delivery is 409 invalid-transition', async () => {
-    const id = await orderInDelivery(f, 'alice');
+    const id = await orderInDelivery(f, aliceId);
     expect((await f.request('POST', `/orders/${id}/cancel`, { token: alice })).status).to.equal(202);
-    expect(
-      Delivery.parse((await f.request('GET', `/deliveries/${id}`, { token: staff })).body).status,
-    ).to.equal('Cancelled');
+    await waitFor(
+      async () =>
+        Delivery.parse((await f.request('GET', `/deliveries/${id}`, { token: staff })).body).status ===
+        'Cancelled',
+      { what: 'delivery Cancelled' },
+    );
     expectProblem(
       await f.request('POST', `/deliveries/${id}/complete`, { token: admin }),
       409,
@@ -99,20 +134,24 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
   });
 
   it('payments: the owner and admin see Approved, then Refunded after a cancel', async () => {
-    const id = await placeOrder(f, 'alice');
+    const id = await placeOrder(f, aliceId);
     for (const token of [alice, admin]) {
       const p = Payment.strict().parse((await f.request('GET', `/payments/${id}`, { token })).body);
       expect(p).to.deep.equal({ orderId: id, status: 'Approved', amount: 2 * 49_900, currency: 'EUR' });
     }
     await f.request('POST', `/orders/${id}/cancel`, { token: alice });
-    expect((await f.request('GET', `/payments/${id}`, { token: alice })).body).to.include({
-      status: 'Refunded',
-    });
+    await waitFor(
+      async () =>
+        Payment.parse((await f.request('GET', `/payments/${id}`, { token: alice })).body).status ===
+        'Refunded',
+      { what: 'payment Refunded' },
+    );
+    expect((await pspBooks(f, id)).refund).to.include({ amount: 2 * 49_900, requests: 1 });
     expectProblem(await f.request('GET', '/payments/ord_nope', { token: admin }), 404, 'not-found');
   });
 
   it('my page: newest first, paginated with a cursor, every status change shows', async () => {
-    const ids = [await placeOrder(f, 'alice'), await placeOrder(f, 'alice'), await placeOrder(f, 'alice')];
+    const ids = [await placeOrder(f, aliceId), await placeOrder(f, aliceId), await placeOrder(f, aliceId)];
     const first = await waitFor(async () => {
       const page = pageOf(MyPageItem.strict()).parse(
         (await f.request('GET', '/myPages?limit=2', { token: alice })).body,
@@ -131,7 +170,7 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
       3,
     );
 
-    await f.request('POST', `/ordermanagements/${ids[0]}/accept`, { token: staff });
+    expect((await storeStep(f, ids[0]!, 'accept')).status).to.equal(202);
     const item = await waitFor(async () => {
       const res = await f.request('GET', `/myPages/${ids[0]}`, { token: alice });
       const parsed = MyPageItem.strict().parse(res.body);
@@ -142,8 +181,47 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
     expectProblem(await f.request('GET', '/myPages/ord_nope', { token: alice }), 404, 'not-found');
   });
 
+  it('my page shows every order, payment and delivery status over the whole lifecycle (F11, N4)', async () => {
+    const pageOf_ = async (id: string) =>
+      MyPageItem.strict().parse((await f.request('GET', `/myPages/${id}`, { token: alice })).body);
+    const delivered = await orderInDelivery(f, aliceId);
+    const courier = await f.tokenFor((await startedDelivery(f, delivered)).courierId, 'courier');
+    expect(
+      (await f.request('POST', `/deliveries/${delivered}/complete`, { token: courier })).status,
+    ).to.equal(202);
+    const done = await waitFor(
+      async () => {
+        const p = await pageOf_(delivered);
+        return p.orderStatus === 'Delivered' && p.deliveryStatus === 'Delivered' ? p : null;
+      },
+      { what: 'my page Delivered' },
+    );
+    expect(done.paymentStatus).to.equal('Approved');
+    expect(done.history.map((h) => h.status)).to.include.members([
+      'Ordered',
+      'Accepted',
+      'Packed',
+      'DeliveryStarted',
+      'Delivered',
+    ]);
+    const cancelled = await orderInDelivery(f, aliceId);
+    expect((await f.request('POST', `/orders/${cancelled}/cancel`, { token: alice })).status).to.equal(202);
+    const gone = await waitFor(
+      async () => {
+        const p = await pageOf_(cancelled);
+        return p.orderStatus === 'Cancelled' &&
+          p.paymentStatus === 'Refunded' &&
+          p.deliveryStatus === 'Cancelled'
+          ? p
+          : null;
+      },
+      { what: 'my page Cancelled, Refunded, delivery Cancelled' },
+    );
+    expect(gone.history.map((h) => h.status)).to.include('Cancelled');
+  });
+
   it('messages: the customer gets OrderPlaced, DeliveryStarted, DeliveryCancelled and OrderCancelled', async () => {
-    const id = await orderInDelivery(f, 'alice');
+    const id = await orderInDelivery(f, aliceId);
     await f.request('POST', `/orders/${id}/cancel`, { token: alice });
     const kinds = await waitFor(async () => {
       const page = pageOf(Message.strict()).parse(
@@ -156,33 +234,57 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
   });
 
   it('admin: mailboxes, actor state, dead letters and replay', async () => {
-    const id = await placeOrder(f, 'alice');
+    const id = await placeOrder(f, aliceId);
     const mailboxes = await f.request('GET', '/admin/mailboxes', { token: admin });
     expect(mailboxes.status).to.equal(200);
-    expect((mailboxes.body as { items: unknown[] }).items).to.have.length.greaterThan(0);
+    const items = (mailboxes.body as { items: { type: string; shard: number; owner: string | null }[] })
+      .items;
+    // Every actor type and subscriber, every shard, each owned by this (all-roles) process.
+    expect(items.map((i) => i.type)).to.include.members([
+      'order',
+      'payment',
+      'store',
+      'delivery',
+      'projector',
+      'notifier',
+    ]);
+    expect(items.filter((i) => i.type === 'order')).to.have.length(f.config.shards);
+    expect(
+      items.every((i) => i.owner === f.store.runtime.processId),
+      JSON.stringify(items),
+    ).to.equal(true);
     const actor = await f.request('GET', `/admin/actors/order/${id}`, { token: admin });
     expect(actor.body).to.include({ type: 'order', key: id });
     expect(actor.body).to.have.nested.property('state.status', 'Ordered');
+    expect((actor.body as { version: number }).version).to.be.greaterThan(0);
     expectProblem(await f.request('GET', '/admin/actors/order/ord_nope', { token: admin }), 404, 'not-found');
     expectProblem(await f.request('GET', `/admin/actors/wizard/${id}`, { token: admin }), 400, 'validation');
-    f.store.deadLetterList.push({
-      id: '17-0',
-      type: 'order',
-      shard: 3,
-      key: id,
-      messageType: 'PlaceOrder',
-      error: 'boom',
-      at: new Date().toISOString(),
-    });
-    const dead = await f.request('GET', '/admin/dead-letters?limit=10', { token: admin });
-    expect(dead.body).to.have.nested.property('items[0].id', '17-0');
-    const replay = await f.request('POST', '/admin/dead-letters/17-0/replay', { token: admin });
-    expect(replay.status).to.equal(202);
-    expect(replay.body).to.deep.equal({ id: '17-0', replayed: true });
-    expectProblem(
-      await f.request('POST', '/admin/dead-letters/17-0/replay', { token: admin }),
-      404,
-      'not-found',
+
+    // A real dead letter: a command the order actor cannot decode is refused without retries.
+    const poison = `ord_poison_${aliceId}`;
+    await f.store.runtime.tell({ type: 'order', key: poison }, { type: 'NoSuchCommand', data: {} });
+    const letterOf = async (): Promise<
+      { id: string; type: string; key: string; messageType: string } | undefined
+    > => {
+      const dead = await f.request('GET', '/admin/dead-letters?limit=10', { token: admin });
+      const list = (dead.body as { items: { id: string; type: string; key: string; messageType: string }[] })
+        .items;
+      return list.find((d) => d.key === poison);
+    };
+    const letter = await waitFor(letterOf, { what: 'the dead letter' });
+    expect(letter).to.include({ type: 'order', key: poison, messageType: 'NoSuchCommand' });
+    const path = `/admin/dead-letters/${encodeURIComponent(letter.id)}/replay`;
+    const replay = await f.request('POST', path, { token: admin });
+    expect(replay.status, replay.text).to.equal(202);
+    expect(replay.body).to.deep.equal({ id: letter.id, replayed: true });
+    expectProblem(await f.request('POST', path, { token: admin }), 404, 'not-found');
+    // The replayed message went back to the mailbox and, still poison, is dead-lettered again.
+    await waitFor(
+      async () => {
+        const again = await letterOf();
+        return again !== undefined && again.id !== letter.id;
+      },
+      { what: 'the replayed poison dead-lettered again' },
     );
   });
 
@@ -194,5 +296,48 @@ describe('API: store, delivery, payments, my page, messages, admin', () => {
       expect(Object.keys(p)).to.have.members(['id', 'name', 'price', 'currency']);
       expect(Number.isInteger(p.price)).to.equal(true);
     }
+  });
+});
+
+describe('API: fault isolation, the store role stopped and started again (N2)', () => {
+  let front: ApiFixture;
+  let store: ApiFixture | null = null;
+  before(async () => {
+    // Every role but the store's: the store's mailboxes fill and nobody reads them.
+    front = await startApiFixture({
+      roles: ['edge', 'order', 'payment', 'delivery', 'projector', 'notifier'],
+    });
+  });
+  after(async () => {
+    await store?.close();
+    await front.close();
+  });
+
+  it('takes and charges orders while the store is down; the store catches up when it returns', async () => {
+    const aliceId = uniqueUser('alice');
+    const ids = [await placeOrder(front, aliceId), await placeOrder(front, aliceId)];
+    for (const id of ids) expect((await pspBooks(front, id)).charge).to.include({ status: 'approved' });
+    const staff = await front.tokenFor('staff-1', 'staff');
+    // Nobody runs the store: its board cannot list them yet.
+    const board = await front.request('GET', '/ordermanagements', { token: staff });
+    const listed = pageOf(StoreBoardItem)
+      .parse(board.body)
+      .items.filter((i) => ids.includes(i.orderId));
+    expect(listed).to.deep.equal([]);
+    // The store role comes back as a process of its own on the same Redis and works off its mailbox.
+    store = await startApiFixture({ roles: ['store'], join: front });
+    await waitFor(
+      async () => {
+        const res = await front.request('GET', '/ordermanagements?status=Received', { token: staff });
+        const listed = pageOf(StoreBoardItem)
+          .parse(res.body)
+          .items.map((i) => i.orderId);
+        return ids.every((id) => listed.includes(id));
+      },
+      { what: 'the store board to show both orders' },
+    );
+    expect((await storeStep(front, ids[0]!, 'accept')).status).to.equal(202);
+    expect((await storeStep(front, ids[0]!, 'pack')).status).to.equal(202);
+    expect((await startedDelivery(front, ids[0]!)).status).to.equal('Started');
   });
 });

@@ -109,7 +109,7 @@ notifier consume the event streams (.Values.config.eventShards). Call with (dict
 returns JSON {"types": [...], "cap": N} (cap 0: no worker role).
 */}}
 {{- define "appliance-store.workload" -}}
-{{- $typesOf := dict "order" (list "order") "payment" (list "payment") "store" (list "store") "delivery" (list "delivery") "projector" (list "myPage" "storeBoard") "notifier" (list "notifier") }}
+{{- $typesOf := dict "order" (list "order") "payment" (list "payment") "store" (list "store") "delivery" (list "delivery") "projector" (list "projector") "notifier" (list "notifier") }}
 {{- $types := list }}
 {{- $cap := 0 }}
 {{- range $r := .group.roles }}

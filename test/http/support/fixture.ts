@@ -1,26 +1,30 @@
 /**
- * The one place API tests get a running edge from: Koa over real HTTP on a free port, real Redis
- * (the run's shared server, a fresh key prefix), real Redis read models, and the in-memory store
- * behind the ports. To run the same API tests against the real actor runtime, change only this.
+ * The one place API tests get a running store from: the real composition root (`startStore`)
+ * with the roles asked for (all by default) in this process, on the run's shared redis-server
+ * under a fresh key prefix, the real actors, read models, projector and notifier, and a real
+ * payment provider over HTTP (the simulator server, `test/support/fake-psp.ts`), so every answer
+ * of the edge comes from Redis and the actors. Start one per test file (or per configuration)
+ * and give each test its own customer ids: read models are shared within a store.
  */
-import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
 import { SignJWT } from 'jose';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { Registry } from 'prom-client';
+import { startStore, type RunningStore } from '../../../app/compose.js';
 import { loadConfig, type Config, type Role } from '../../../config/index.js';
-import { createEdge, type Edge } from '../../../http/app.js';
+import type { Edge } from '../../../http/app.js';
 import type { UserRole } from '../../../http/context.js';
-import { createReadModels } from '../../../views/index.js';
-import type { ReadModels } from '../../../views/port.js';
+import { startFakePsp, type FakePsp } from '../../support/fake-psp.js';
 import { sharedRedis, uniquePrefix } from '../../support/hooks.js';
-import { InMemoryStore } from './in-memory-store.js';
+import { waitFor } from '../../support/processes.js';
 
 export interface FixtureOptions {
   /** Environment for loadConfig (AUTH_MODE, RATE_LIMIT_PER_MINUTE, JWT_ISSUER, …). */
   readonly env?: Readonly<Record<string, string>>;
   readonly roles?: readonly Role[];
+  /** The Redis to use instead of the shared one (tests that stop their Redis). */
+  readonly redisUrl?: string;
+  /** Join another fixture's store (same Redis, same keys) as one more process with `roles`. */
+  readonly join?: ApiFixture;
 }
 
 export interface ApiResponse {
@@ -43,11 +47,14 @@ export interface ApiFixture {
   readonly baseUrl: string;
   readonly config: Config;
   readonly keyPrefix: string;
+  /** A client of the store's Redis for the test's own looks (not the store's connection). */
   readonly redis: Redis;
-  readonly store: InMemoryStore;
-  readonly views: ReadModels;
+  /** The running store: its runtime (tell, state, keys) and its edge (routers, routes). */
+  readonly store: RunningStore;
   readonly edge: Edge;
-  /** Every log line the edge wrote (JSON strings). */
+  /** The payment provider the store calls (`PSP_URL`): its books and its mode. */
+  readonly psp: FakePsp;
+  /** Every log line the store wrote (JSON strings). */
   readonly logs: string[];
   /** A valid token for (sub, role), signed the way the configured verifier accepts. */
   tokenFor(sub: string, role: UserRole): Promise<string>;
@@ -58,50 +65,34 @@ export interface ApiFixture {
 export const TEST_SECRET = 'api-test-secret-0123456789-abcdefghijklmnop';
 
 export async function startApiFixture(opts: FixtureOptions = {}): Promise<ApiFixture> {
-  const srv = await sharedRedis();
-  const keyPrefix = uniquePrefix();
-  const config = loadConfig({
+  const redisUrl = opts.redisUrl ?? opts.join?.config.redisUrl ?? (await sharedRedis()).url;
+  const keyPrefix = opts.join?.keyPrefix ?? uniquePrefix();
+  const psp = await startFakePsp();
+  const env: Record<string, string> = {
     AUTH_MODE: 'dev',
     JWT_SECRET: TEST_SECRET,
+    REDIS_URL: redisUrl,
     KEY_PREFIX: keyPrefix,
+    PSP_URL: opts.join?.psp.url ?? psp.url,
     COURIERS: 'courier-1,courier-2',
+    // Few shards and short blocking reads: a store per file starts and stops in well under a second.
+    SHARDS: '2',
+    EVENT_SHARDS: '2',
+    BLOCK_MS: '100',
+    LEASE_TTL_MS: '2000',
     ...opts.env,
-  });
-  const redis = new Redis(srv.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
-  const views = await createReadModels({ redis, prefix: keyPrefix });
-  const store = new InMemoryStore(config.couriers, {
-    event: (e) => views.apply(e),
-    message: async (customerId, orderId, kind) => {
-      const messageId = `${orderId}:${kind}`;
-      const text = `${kind} for your order ${orderId}`;
-      await views.addMessage({
-        messageId,
-        customerId,
-        orderId,
-        kind,
-        text,
-        createdAt: new Date().toISOString(),
-      });
-    },
-  });
+  };
+  if (opts.roles) env.ROLES = opts.roles.join(',');
+  // Port 0: the store listens wherever the system has room (loadConfig wants 1-65535 from PORT).
+  const config: Config = { ...loadConfig(env), port: 0 };
   const logs: string[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
-  const edge = createEdge({
-    config,
-    gateway: store,
-    views,
-    redis,
-    keyPrefix,
-    admin: store,
-    health: store,
-    registry: new Registry(),
-    logger,
-    roles: opts.roles ?? config.roles,
-  });
-  const handle = edge.app.callback();
-  const server: Server = createServer((req, res) => void handle(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const store = await startStore(config, logger);
+  // Like a rollout waits for readiness: the shards are held before the first test request.
+  await waitFor(() => store.runtime.ready(), { what: 'the store ready (shards held)' });
+  const baseUrl = `http://127.0.0.1:${store.port}`;
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: false });
+  redis.on('error', () => undefined); // tests that stop their Redis see errors on their calls
 
   const tokenFor = async (sub: string, role: UserRole): Promise<string> => {
     let jwt = new SignJWT({ role })
@@ -137,11 +128,26 @@ export async function startApiFixture(opts: FixtureOptions = {}): Promise<ApiFix
     return { status: res.status, headers: res.headers, text, body: parsed };
   };
 
+  let closed = false;
   const close = async (): Promise<void> => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    if (closed) return;
+    closed = true;
+    await store.stop();
     redis.disconnect();
+    await psp.stop();
   };
 
-  return { baseUrl, config, keyPrefix, redis, store, views, edge, logs, tokenFor, request, close };
+  return {
+    baseUrl,
+    config,
+    keyPrefix,
+    redis,
+    store,
+    edge: store.edge,
+    psp,
+    logs,
+    tokenFor,
+    request,
+    close,
+  };
 }

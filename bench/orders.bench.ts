@@ -1,0 +1,162 @@
+/**
+ * `POST /orders` with the synchronous payment against a bare Koa handler, both driven by the
+ * same load generator (autocannon, 50 connections) in the same run: only the ratio compares
+ * across runs on a shared machine.
+ *
+ * Started here: a private redis-server (AOF everysec), the payment provider as a fast local
+ * HTTP server (its own process, PSP_URL), ONE store process with every role (the embedded
+ * default), and the bare Koa process. Each order carries no Idempotency-Key (API.md: optional),
+ * so every request is a new order, paid through the provider. One customer token from the dev
+ * issuer. The rate limit and load shedding are raised out of the way (and reported).
+ *
+ * Prints one JSON line. Knobs (env): WARMUP_SECONDS (5), DURATION_SECONDS (20), CONNECTIONS (50), IDLE_SECONDS (3),
+ * SHARDS, EVENT_SHARDS (16), BENCH_CPU_PROF (a directory: the children write CPU profiles).
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import autocannon, { type AutocannonResult } from 'autocannon';
+import { killAll } from '../test/support/processes.js';
+import { StoreClient } from '../test/support/store-process.js';
+import { startScript } from './store/child.js';
+import { commandsPer, cpuMeter, redisCommands } from './store/cpu.js';
+import { num, protections, round1, startStack } from './store/stack.js';
+
+const WARMUP_S = num('WARMUP_SECONDS', 5);
+const DURATION_S = num('DURATION_SECONDS', 20);
+const CONNECTIONS = num('CONNECTIONS', 50);
+const IDLE_S = num('IDLE_SECONDS', 3);
+const GOAL_RATIO = 0.25;
+
+const ORDER = JSON.stringify({
+  productId: 'wm-100',
+  quantity: 1,
+  paymentToken: 'tok_visa',
+  address: '1 Bench Street',
+});
+
+interface Run {
+  readonly perS: number;
+  readonly created: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly errors: number;
+  readonly statusCodes: Record<string, number>;
+}
+
+async function load(url: string, token: string, seconds: number): Promise<Run> {
+  const r: AutocannonResult = await autocannon({
+    url: `${url}/orders`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 10,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: ORDER,
+  });
+  const statusCodes: Record<string, number> = {};
+  for (const [code, s] of Object.entries(r.statusCodeStats)) statusCodes[code] = s.count;
+  const created = statusCodes['201'] ?? 0;
+  const answered = Object.values(statusCodes).reduce((a, b) => a + b, 0);
+  return {
+    perS: Math.round(created / r.duration),
+    created,
+    p50Ms: round1(r.latency.p50),
+    p99Ms: round1(r.latency.p99),
+    errors: r.errors + r.timeouts + (answered - created),
+    statusCodes,
+  };
+}
+
+async function main(): Promise<void> {
+  const stack = await startStack();
+  const bare = await startScript('bare-koa-main');
+  try {
+    const store = await stack.store('all');
+    const token = await new StoreClient(store.url).token('bench-customer', 'customer');
+
+    await load(bare.url, token, WARMUP_S);
+    const koaCpu = cpuMeter({ server: bare.pid, loadgen: process.pid });
+    const koa = await load(bare.url, token, DURATION_S);
+    const koaMs = koaCpu.stop();
+    // The store's own background work (ownership rounds, timer ticks, lag gauges), measured idle,
+    // so the per-order figures can be given net of it.
+    const idleCmds = await redisCommands(stack.redis.url);
+    const idleCpu = cpuMeter({ store: store.pid, redis: stack.redis.pid ?? 0 });
+    await delay(IDLE_S * 1000);
+    const idleMs = idleCpu.stop();
+    const idlePerS = commandsPer(idleCmds, await redisCommands(stack.redis.url), IDLE_S);
+    await load(store.url, token, WARMUP_S);
+    const cmdsBefore = await redisCommands(stack.redis.url);
+    const storeCpu = cpuMeter({
+      store: store.pid,
+      psp: stack.psp.pid,
+      redis: stack.redis.pid ?? 0,
+      loadgen: process.pid,
+    });
+    const orders = await load(store.url, token, DURATION_S);
+    const storeMs = storeCpu.stop();
+    const cmdsAfter = await redisCommands(stack.redis.url);
+    const cmds = commandsPer(cmdsBefore, cmdsAfter, orders.created);
+    const totalCmds = Object.values(commandsPer(cmdsBefore, cmdsAfter, 1)).reduce((a, b) => a + b, 0);
+    const idleCmdsPerS = Object.values(idlePerS).reduce((a, b) => a + b, 0);
+    const netCmdsPerOrder = Math.round((totalCmds - idleCmdsPerS * DURATION_S) / Math.max(1, orders.created));
+    const netStoreCpuMs =
+      (storeMs.store! - (idleMs.store! / IDLE_S) * DURATION_S) / Math.max(1, orders.created);
+    const per = (ms: Record<string, number>, n: number) =>
+      Object.fromEntries(
+        Object.entries(ms).map(([k, v]) => [k, Math.round((v / Math.max(1, n)) * 1000) / 1000]),
+      );
+    const stats = (await (await fetch(`${stack.psp.url}/_stats`)).json()) as {
+      received: { charges: number };
+    };
+
+    const ratio = Math.round((orders.perS / Math.max(1, koa.perS)) * 1000) / 1000;
+    console.log(
+      JSON.stringify({
+        bench: 'orders',
+        connections: CONNECTIONS,
+        warmup_s: WARMUP_S,
+        duration_s: DURATION_S,
+        orders_per_s: orders.perS,
+        p50_ms: orders.p50Ms,
+        p99_ms: orders.p99Ms,
+        errors: orders.errors,
+        status_codes: orders.statusCodes,
+        psp_charges_total: stats.received.charges,
+        bare_koa_per_s: koa.perS,
+        bare_koa_p50_ms: koa.p50Ms,
+        bare_koa_p99_ms: koa.p99Ms,
+        bare_koa_errors: koa.errors,
+        ratio_to_bare_koa: ratio,
+        cpu_ms_per_order: per(storeMs, orders.created),
+        cpu_ms_per_bare_request: per(koaMs, koa.perS * DURATION_S),
+        redis_commands_per_order: cmds,
+        idle_baseline: {
+          store_cpu_ms_per_s: Math.round(idleMs.store! / IDLE_S),
+          redis_cpu_ms_per_s: Math.round(idleMs.redis! / IDLE_S),
+          redis_commands_per_s: Math.round(idleCmdsPerS),
+        },
+        net_of_idle: {
+          redis_commands_per_order: netCmdsPerOrder,
+          store_cpu_ms_per_order: Math.round(netStoreCpuMs * 1000) / 1000,
+          store_cpu_vs_bare_koa: Math.round(
+            netStoreCpuMs / Math.max(0.001, koaMs.server! / Math.max(1, koa.perS * DURATION_S)),
+          ),
+        },
+        goal: { ratio_to_bare_koa: `>= ${GOAL_RATIO}`, errors: 0 },
+        pass: ratio >= GOAL_RATIO && orders.errors === 0,
+        setup: {
+          store: 'one process, --roles all, PSP_URL = local HTTP provider (own process), redis AOF everysec',
+          shards: stack.env().SHARDS,
+          idempotency_key: 'none (each request a new order)',
+          ...protections(),
+        },
+      }),
+    );
+  } finally {
+    await bare.stop();
+    await stack.stop();
+    await killAll();
+  }
+}
+
+await main();

@@ -1,0 +1,19 @@
+-- A fenced read of new entries: only the shard's current owner may take them. A zombie that lost
+-- its lease could otherwise pull a key's next entry into the pending list after the new owner
+-- finished recovering, and the new owner would handle that key's later entries first.
+-- KEYS: 1 stream, 2 epoch. ARGV: 1 group, 2 consumer, 3 epoch, 4 count.
+-- Returns 'FENCED', the new entries, or (none new) the stream's last id to wait after.
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then
+  return 'FENCED'
+end
+local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], '>')
+if r then
+  return r[1][2]
+end
+local info = redis.call('XINFO', 'STREAM', KEYS[1])
+for i = 1, #info, 2 do
+  if info[i] == 'last-generated-id' then
+    return info[i + 1]
+  end
+end
+return '0-0'
