@@ -13,12 +13,26 @@ export function shardOf(key: string, shards: number): number {
   return fnv1a(key) % shards;
 }
 
+/**
+ * MurmurHash3's finalizer: every input bit flips each output bit with probability ≈ ½. FNV-1a alone
+ * leaves its last input bytes poorly mixed into the high bits, so rendezvous scores that differ
+ * only in the shard number ranked members almost alike for every shard (4 processes got 10/6/0/0).
+ */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** Rendezvous (highest random weight) hashing: the member that owns `shard` among `members`. */
 export function rendezvousOwner(members: readonly string[], group: string, shard: number): string | null {
   let best: string | null = null;
   let bestScore = -1;
   for (const m of members) {
-    const score = fnv1a(`${m}|${group}|${shard}`);
+    const score = fmix32(fnv1a(`${m}|${group}|${shard}`));
     if (score > bestScore || (score === bestScore && best !== null && m < best)) {
       best = m;
       bestScore = score;
