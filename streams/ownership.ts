@@ -33,6 +33,24 @@ interface Owned {
 }
 
 /**
+ * Who should run a shard, seen from `self`: `mine` by rendezvous over the live members; `heir`
+ * when its live owner has stopped heartbeating (not in `fresh`) and it falls to `self` without
+ * it (taken the moment that owner's lease expires, kept meanwhile); else `other`.
+ */
+export function assignment(
+  live: readonly string[],
+  fresh: ReadonlySet<string>,
+  self: string,
+  group: string,
+  shard: number,
+): 'mine' | 'heir' | 'other' {
+  const owner = rendezvousOwner(live, group, shard);
+  if (owner === self) return 'mine';
+  if (owner === null || fresh.has(owner)) return 'other';
+  return rendezvousOwner([...fresh], group, shard) === self ? 'heir' : 'other';
+}
+
+/**
  * Shard ownership: every process of a group heartbeats into a members set; all compute the same
  * rendezvous assignment over the live members; each takes the free leases it should own (SET NX
  * PX + INCR epoch: the fencing token), renews them by compare-and-expire, and releases (after
@@ -42,6 +60,15 @@ interface Owned {
 export class Coordinator {
   private readonly owned = new Map<string, Owned>();
   private desired = new Set<string>();
+  /** As of the last round: shards mine or inherited, and each group's heartbeating members. */
+  private wanted = new Set<string>();
+  private fresh = new Map<string, ReadonlySet<string>>();
+  private byName = new Map<string, { unit: Unit; spec: GroupSpec }>();
+  /** Never two acquire attempts on one shard at once (a round and a takeover timer). */
+  private readonly acquiring = new Set<string>();
+  /** Takeover timers armed at a silent holder's lease expiry, and the attempts they started. */
+  private readonly takeovers = new Map<string, NodeJS.Timeout>();
+  private readonly attempts = new Set<Promise<void>>();
   private closing = false;
   private loop: Promise<void> = Promise.resolve();
   private readonly abort = new AbortController();
@@ -61,6 +88,16 @@ export class Coordinator {
 
   get roundMs(): number {
     return Math.max(25, Math.floor(this.settings.leaseTtlMs / 8));
+  }
+
+  /**
+   * A member whose heartbeat is this old is silent: its shards get a successor lined up. A live
+   * member heartbeats every round (TTL/8 plus the round's own time), so half the TTL is several
+   * missed rounds; a live member judged silent loses nothing (it keeps renewing, so the
+   * successor's SET NX fails), and a dead one is silent well before its lease expires.
+   */
+  get silentMs(): number {
+    return Math.max(3 * this.roundMs, Math.floor(this.settings.leaseTtlMs / 2));
   }
 
   start(): void {
@@ -85,7 +122,10 @@ export class Coordinator {
     this.closing = true;
     this.abort.abort();
     if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    for (const t of this.takeovers.values()) clearTimeout(t);
+    this.takeovers.clear();
     await this.loop;
+    await Promise.all([...this.attempts]);
     await Promise.all(
       this.groups.map((g) =>
         this.env.redis.zrem(this.env.keys.members(g.group), this.processId).catch(() => 0),
@@ -111,29 +151,41 @@ export class Coordinator {
     const now = Date.now();
     const ttl = this.settings.leaseTtlMs;
     const desired = new Set<string>();
+    const heirs = new Set<string>();
     const byName = new Map<string, { unit: Unit; spec: GroupSpec }>();
     // Every group's heartbeat in parallel: one round trip per round, not three per group, so a
     // round (and with it the takeover of a dead process's shards) stays short under load.
     const lives = await Promise.all(
       this.groups.map(async (spec) => {
         const members = this.env.keys.members(spec.group);
-        const [, , live] = await Promise.all([
+        const [, , scored] = await Promise.all([
           this.env.redis.zadd(members, String(now), this.processId),
           this.env.redis.zremrangebyscore(members, '-inf', String(now - ttl)),
-          this.env.redis.zrange(members, '0', '-1'),
+          this.env.redis.zrange(members, '0', '-1', 'WITHSCORES'),
         ]);
-        return live;
+        const live: string[] = [];
+        const fresh = new Set<string>();
+        for (let i = 0; i + 1 < scored.length; i += 2) {
+          live.push(scored[i]!);
+          if (now - Number(scored[i + 1]) <= this.silentMs) fresh.add(scored[i]!);
+        }
+        return { live, fresh };
       }),
     );
     for (const [g, spec] of this.groups.entries()) {
-      const live = lives[g]!;
+      const { live, fresh } = lives[g]!;
+      this.fresh.set(spec.group, fresh);
       for (const unit of spec.units) {
         const name = unitName(unit);
         byName.set(name, { unit, spec });
-        if (rendezvousOwner(live, spec.group, unit.shard) === this.processId) desired.add(name);
+        const a = assignment(live, fresh, this.processId, spec.group, unit.shard);
+        if (a === 'mine') desired.add(name);
+        else if (a === 'heir') heirs.add(name);
       }
     }
     this.desired = desired;
+    this.wanted = new Set([...desired, ...heirs]);
+    this.byName = byName;
 
     // Runners that ended on their own: fenced ones are gone; others restart on the same lease.
     for (const [name, o] of this.owned) {
@@ -160,33 +212,83 @@ export class Coordinator {
       }),
     );
 
-    // Release (bounded) what the assignment gives to someone else.
+    // Release (bounded) what the assignment gives to a live, heartbeating member; a shard whose
+    // live owner went silent is kept, not handed to a process that may be dead.
     const surplus = [...this.owned.keys()]
-      .filter((n) => !desired.has(n))
+      .filter((n) => !this.wanted.has(n))
       .slice(0, this.settings.maxMovesPerRound);
     await Promise.all(surplus.map((n) => this.release(n)));
 
-    // Take free leases we should hold (a dead owner's shards are free once its lease expired).
+    // Take free leases we should hold; one held by a silent process is watched to its expiry.
     await Promise.all(
-      [...desired]
+      [...this.wanted]
         .filter((n) => !this.owned.has(n))
         .map(async (n) => {
-          const { unit, spec } = byName.get(n)!;
-          const k = this.env.keys;
-          const epoch = Number(
-            await scripts.acquire.run(
-              this.env.redis,
-              [k.lease(unit.root, unit.group), k.epoch(unit.root, unit.group)],
-              [this.processId, ttl],
-            ),
-          );
-          if (epoch > 0 && !this.closing) {
-            this.env.metrics.rebalances.inc({ type: unit.group });
-            this.launch(unit, spec, epoch);
-          }
+          if (!(await this.acquire(n))) await this.watchLease(n);
         }),
     );
     this.firstRound = true;
+  }
+
+  /** Take a free lease (SET NX + INCR epoch: a new fencing token) and start its runner. */
+  private async acquire(name: string): Promise<boolean> {
+    const entry = this.byName.get(name);
+    if (!entry || this.closing || this.owned.has(name) || this.acquiring.has(name)) return false;
+    const { unit, spec } = entry;
+    const k = this.env.keys;
+    this.acquiring.add(name);
+    try {
+      const epoch = Number(
+        await scripts.acquire.run(
+          this.env.redis,
+          [k.lease(unit.root, unit.group), k.epoch(unit.root, unit.group)],
+          [this.processId, this.settings.leaseTtlMs],
+        ),
+      );
+      if (epoch <= 0) return false;
+      if (this.closing) {
+        // Stopping: hand it straight back rather than leave it to expire unrun.
+        await scripts.release.run(this.env.redis, [k.lease(unit.root, unit.group)], [this.processId]);
+        return false;
+      }
+      this.env.metrics.rebalances.inc({ type: unit.group });
+      this.launch(unit, spec, epoch);
+      return true;
+    } finally {
+      this.acquiring.delete(name);
+    }
+  }
+
+  /**
+   * A shard we should run is held by a process that stopped heartbeating (or left): try again
+   * the moment its lease expires (PTTL), not at the first round after, which would add up to a
+   * round to every takeover. A heartbeating holder hands the shard over by itself.
+   */
+  private async watchLease(name: string): Promise<void> {
+    const entry = this.byName.get(name);
+    if (!entry || this.closing || this.takeovers.has(name) || this.acquiring.has(name)) return;
+    const lease = this.env.keys.lease(entry.unit.root, entry.unit.group);
+    const [holder, pttl] = await Promise.all([this.env.redis.get(lease), this.env.redis.pttl(lease)]);
+    const fresh = this.fresh.get(entry.spec.group);
+    if (holder === this.processId || (holder !== null && fresh?.has(holder)) || pttl === -1) return;
+    if (this.closing || this.takeovers.has(name) || this.owned.has(name)) return;
+    const timer = setTimeout(
+      () => {
+        this.takeovers.delete(name);
+        const attempt = this.takeOver(name)
+          .catch((err: unknown) => this.errors.warn('takeover', { err }, 'shard takeover attempt failed'))
+          .finally(() => this.attempts.delete(attempt));
+        this.attempts.add(attempt);
+      },
+      Math.max(0, pttl) + 1,
+    );
+    this.takeovers.set(name, timer);
+  }
+
+  private async takeOver(name: string): Promise<void> {
+    if (!this.wanted.has(name) || (await this.acquire(name))) return;
+    // Renewed after all (a slow process, not a dead one) or taken meanwhile: look again.
+    if (this.wanted.has(name) && !this.owned.has(name)) await this.watchLease(name);
   }
 
   private launch(unit: Unit, spec: GroupSpec, epoch: number): void {

@@ -101,11 +101,9 @@ export async function openGate(redis: BenchRedis, s: LoadShape): Promise<void> {
 }
 
 /**
- * Process ids whose rendezvous assignment of the `acc` shards is as even as possible. streams/hash.ts
- * scores members with plain FNV-1a, whose ranking barely changes with the shard number: with 4
- * random ids, 1 or 2 processes often get every shard (found by this bench, reported to the owner of
- * ownership; a murmur3 finalizer over the score spreads them). Until that is fixed, the scale bench
- * picks ids that spread evenly, so it measures what more processes can do, not the skew.
+ * Process ids whose rendezvous assignment of the `acc` shards is as even as possible, so the scale
+ * bench measures what more processes can do and not how evenly 16 shards happen to fall over a few
+ * random ids (rendezvous over 4 members and 16 shards is uneven by chance, e.g. 2/3/5/6).
  */
 export function evenIds(n: number, shards: number): string[] {
   let best: string[] = [];
