@@ -1,10 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { ACTOR_TYPES, createDeliveryBehavior, createPaymentBehavior, orderBehavior, storeBehavior } from '../actors/index.js';
+import {
+  ACTOR_TYPES,
+  createDeliveryBehavior,
+  createPaymentBehavior,
+  orderBehavior,
+  storeBehavior,
+} from '../actors/index.js';
 import type { Config } from '../config/index.js';
 import { createEdge, type Edge } from '../http/index.js';
-import { createHttpPaymentProvider, createNotificationGateway, createPaymentSimulator } from '../outbound/index.js';
+import {
+  createHttpPaymentProvider,
+  createNotificationGateway,
+  createPaymentSimulator,
+} from '../outbound/index.js';
 import { ActorRuntime, closeQuietly, connectRedis } from '../streams/index.js';
 import { createReadModels } from '../views/index.js';
 import type { ReadModels } from '../views/port.js';
@@ -53,12 +63,19 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
   if (!url && !config.redisClusterNodes) {
     embedded = await startEmbeddedRedis(config.dataDir, config.appendfsync);
     url = embedded.url;
-    log.info({ redis: url, dataDir: config.dataDir }, 'started the embedded redis-server (REDIS_URL is unset)');
+    log.info(
+      { redis: url, dataDir: config.dataDir },
+      'started the embedded redis-server (REDIS_URL is unset)',
+    );
   }
-  const redis = connectRedis({ url, clusterNodes: config.redisClusterNodes }, `appliance-store:${config.roles.join('+')}`);
+  const redis = connectRedis(
+    { url, clusterNodes: config.redisClusterNodes },
+    `appliance-store:${config.roles.join('+')}`,
+  );
   let lastRedisError = 0;
   redis.on('error', (err: Error) => {
-    if (Date.now() - lastRedisError > 10_000) log.warn({ err: err.message }, 'redis connection error (retrying)');
+    if (Date.now() - lastRedisError > 10_000)
+      log.warn({ err: err.message }, 'redis connection error (retrying)');
     lastRedisError = Date.now();
   });
 
@@ -81,13 +98,20 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
   });
 
   const needsViews = roles.has('edge') || roles.has('projector') || roles.has('notifier');
-  const views = needsViews ? await createReadModels({ redis, prefix: config.keyPrefix, mongoUrl: config.mongoUrl }) : noViews;
+  const views = needsViews
+    ? await createReadModels({ redis, prefix: config.keyPrefix, mongoUrl: config.mongoUrl })
+    : noViews;
 
   if (roles.has('order')) runtime.actor(orderBehavior);
   if (roles.has('payment')) {
     let provider;
     if (config.pspUrl) {
-      provider = createHttpPaymentProvider({ baseUrl: config.pspUrl, timeoutMs: config.pspTimeoutMs, registry, logger: log });
+      provider = createHttpPaymentProvider({
+        baseUrl: config.pspUrl,
+        timeoutMs: config.pspTimeoutMs,
+        registry,
+        logger: log,
+      });
     } else {
       const simulator = createPaymentSimulator({ timeoutMs: config.pspTimeoutMs, registry, logger: log });
       simulator.setMode(config.pspSimulator);
@@ -96,7 +120,8 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
     runtime.actor(createPaymentBehavior(provider));
   }
   if (roles.has('store')) runtime.actor(storeBehavior);
-  if (roles.has('delivery')) runtime.actor(createDeliveryBehavior(redisRoster(redis, runtime.keys, config.couriers)));
+  if (roles.has('delivery'))
+    runtime.actor(createDeliveryBehavior(redisRoster(redis, runtime.keys, config.couriers)));
   if (roles.has('projector')) runtime.subscriber(projector(views));
   if (roles.has('notifier')) {
     const gateway = createNotificationGateway({ url: config.notifyUrl, registry, logger: log });
@@ -112,13 +137,14 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
     live: () => runtime.live(),
     // A probe must answer within its own timeout: while Redis is away its commands wait in the
     // client's offline queue for many seconds, so an unanswered check counts as not ready.
-    ready: () => withinMs(READY_CHECK_MS, async () => {
-      if (closing || !(await runtime.ready())) return false;
-      return views.ping().then(
-        () => true,
-        () => false,
-      );
-    }),
+    ready: () =>
+      withinMs(READY_CHECK_MS, async () => {
+        if (closing || !(await runtime.ready())) return false;
+        return views.ping().then(
+          () => true,
+          () => false,
+        );
+      }),
   };
   const edge = createEdge({
     config,

@@ -49,13 +49,31 @@ export async function startEmbeddedRedis(dataDir: string, appendfsync: string): 
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', appendfsync, '--save', '', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      appendfsync,
+      '--save',
+      '',
+      '--protected-mode',
+      'yes',
+    ],
     { stdio: 'ignore' },
   );
   const url = `redis://127.0.0.1:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (child.exitCode !== null) throw new StartupError(`the embedded redis-server exited with code ${child.exitCode} (data dir ${dir})`);
+    if (child.exitCode !== null)
+      throw new StartupError(
+        `the embedded redis-server exited with code ${child.exitCode} (data dir ${dir})`,
+      );
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     try {
@@ -63,7 +81,8 @@ export async function startEmbeddedRedis(dataDir: string, appendfsync: string): 
       // AOF replay happens before the server answers PING with PONG (it says LOADING before).
       if ((await probe.ping()) === 'PONG') break;
     } catch {
-      if (Date.now() > deadline) throw new StartupError(`the embedded redis-server did not answer within 15 s (data dir ${dir})`);
+      if (Date.now() > deadline)
+        throw new StartupError(`the embedded redis-server did not answer within 15 s (data dir ${dir})`);
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       probe.disconnect();

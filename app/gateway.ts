@@ -1,10 +1,21 @@
 import type { ActorRuntime } from '../streams/index.js';
-import { orderView, paymentView, deliveryView, type OrderState, type PaymentState, type DeliveryState } from '../actors/index.js';
+import {
+  orderView,
+  paymentView,
+  deliveryView,
+  type OrderState,
+  type PaymentState,
+  type DeliveryState,
+} from '../actors/index.js';
 import type { PlaceOrderCommand, PlaceOrderOutcome, StepOutcome, StoreGateway } from '../http/ports.js';
 
 /** A reply crossing the stream boundary: check its discriminant before trusting it. */
 function outcome<T extends { kind: string }>(reply: unknown, kinds: readonly string[]): T {
-  if (typeof reply === 'object' && reply !== null && kinds.includes(String((reply as { kind?: unknown }).kind))) {
+  if (
+    typeof reply === 'object' &&
+    reply !== null &&
+    kinds.includes(String((reply as { kind?: unknown }).kind))
+  ) {
     return reply as T;
   }
   throw new Error(`unexpected reply from an actor: ${JSON.stringify(reply)}`);
@@ -25,21 +36,28 @@ export function runtimeGateway(rt: ActorRuntime, timeoutMs: number): StoreGatewa
   };
   return {
     async placeOrder(cmd: PlaceOrderCommand): Promise<PlaceOrderOutcome> {
-      const reply = await rt.request({ type: 'order', key: cmd.orderId }, { type: 'PlaceOrder', data: cmd }, timeoutMs);
+      const reply = await rt.request(
+        { type: 'order', key: cmd.orderId },
+        { type: 'PlaceOrder', data: cmd },
+        timeoutMs,
+      );
       return outcome<PlaceOrderOutcome>(reply, ['placed', 'declined', 'unavailable']);
     },
     async getOrder(orderId) {
       const s = await stateOf<OrderState>('order', orderId);
       return s ? orderView(s) : null;
     },
-    cancelOrder: (orderId, customerId) => step('order', orderId, { type: 'CancelOrder', data: { customerId } }),
-    acceptStoreOrder: (orderId, staffId) => step('store', orderId, { type: 'AcceptOrder', data: { staffId } }),
+    cancelOrder: (orderId, customerId) =>
+      step('order', orderId, { type: 'CancelOrder', data: { customerId } }),
+    acceptStoreOrder: (orderId, staffId) =>
+      step('store', orderId, { type: 'AcceptOrder', data: { staffId } }),
     packStoreOrder: (orderId, staffId) => step('store', orderId, { type: 'PackOrder', data: { staffId } }),
     async getDelivery(orderId) {
       const s = await stateOf<DeliveryState>('delivery', orderId);
       return s ? deliveryView(s) : null;
     },
-    completeDelivery: (orderId, courierId) => step('delivery', orderId, { type: 'CompleteDelivery', data: { courierId } }),
+    completeDelivery: (orderId, courierId) =>
+      step('delivery', orderId, { type: 'CompleteDelivery', data: { courierId } }),
     async getPayment(orderId) {
       const s = await stateOf<PaymentState>('payment', orderId);
       return s ? paymentView(s) : null;

@@ -19,7 +19,11 @@ export function projector(views: ReadModels): Subscriber<DomainEvent> {
  * the notification gateway with `Idempotency-Key: <messageId>`. A failing gateway makes the
  * handler throw, so the runtime retries the event with back-off (for as long as it takes).
  */
-export function notifier(views: ReadModels, gateway: NotificationGateway, log: Logger): Subscriber<DomainEvent> {
+export function notifier(
+  views: ReadModels,
+  gateway: NotificationGateway,
+  log: Logger,
+): Subscriber<DomainEvent> {
   return {
     name: 'notifier',
     decode: decodeDomainEvent,
@@ -36,7 +40,13 @@ export function notifier(views: ReadModels, gateway: NotificationGateway, log: L
       };
       await views.addMessage(message);
       if (gateway.enabled) {
-        await gateway.send({ messageId: message.messageId, customerId: message.customerId, orderId: message.orderId, kind: message.kind, text: message.text });
+        await gateway.send({
+          messageId: message.messageId,
+          customerId: message.customerId,
+          orderId: message.orderId,
+          kind: message.kind,
+          text: message.text,
+        });
         log.debug({ messageId: message.messageId, kind: m.kind }, 'notification sent');
       }
     },

@@ -13,11 +13,17 @@ function parseArgs(argv: readonly string[]): { command: string; cli: CliOverride
   const cli: { roles?: string; port?: string } = {};
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
-    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [flag, inline] = arg.includes('=')
+      ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+      : [arg, undefined];
     const value = inline ?? rest[++i];
     if (flag === '--roles' && value !== undefined) cli.roles = value;
     else if (flag === '--port' && value !== undefined) cli.port = value;
-    else throw new ConfigError(flag, `unknown or incomplete option (usage: appliance-store start [--roles …] [--port N])`);
+    else
+      throw new ConfigError(
+        flag,
+        `unknown or incomplete option (usage: appliance-store start [--roles …] [--port N])`,
+      );
   }
   return { command, cli };
 }
@@ -26,7 +32,8 @@ async function main(): Promise<void> {
   let config;
   try {
     const { command, cli } = parseArgs(process.argv.slice(2));
-    if (command !== 'start') throw new ConfigError('command', `unknown command "${command}" (usage: appliance-store start …)`);
+    if (command !== 'start')
+      throw new ConfigError('command', `unknown command "${command}" (usage: appliance-store start …)`);
     config = loadConfig(process.env, cli);
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -38,7 +45,10 @@ async function main(): Promise<void> {
   const log = pino({
     level: config.logLevel,
     base: { roles: config.roles.join(',') },
-    redact: { paths: ['*.authorization', '*.headers.authorization', '*.paymentToken', '*.token', '*.jwtSecret'], censor: '[redacted]' },
+    redact: {
+      paths: ['*.authorization', '*.headers.authorization', '*.paymentToken', '*.token', '*.jwtSecret'],
+      censor: '[redacted]',
+    },
   });
   let store;
   try {

@@ -157,7 +157,12 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
     jwtIssuer: env.JWT_ISSUER || null,
     jwtAudience: env.JWT_AUDIENCE || null,
     couriers,
-    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    logLevel: oneOf(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const,
+      'info',
+    ),
     keyPrefix: env.KEY_PREFIX || 'as',
     shards: int(env, 'SHARDS', 16, 1, 1024),
     eventShards: int(env, 'EVENT_SHARDS', 16, 1, 1024),

@@ -20,7 +20,13 @@ type Op =
       readonly out: readonly { dest: string; json: string }[];
       readonly timers: readonly { due: number; member: string }[];
     }
-  | { readonly kind: 'D'; readonly entryId: string; readonly msgId: string; readonly reason: string; readonly payload: string };
+  | {
+      readonly kind: 'D';
+      readonly entryId: string;
+      readonly msgId: string;
+      readonly reason: string;
+      readonly payload: string;
+    };
 
 type Status = 'C' | 'DUP' | 'D';
 
@@ -43,7 +49,15 @@ export interface ActorSettings {
 export class ActorHandling<S> implements Handling {
   private readonly cache = new Map<string, Versioned<S>>();
   private readonly committer: Committer<Op, Status>;
-  private readonly k: { mbx: string; state: string; outbox: string; seen: string; epoch: string; dlq: string; timers: string };
+  private readonly k: {
+    mbx: string;
+    state: string;
+    outbox: string;
+    seen: string;
+    epoch: string;
+    dlq: string;
+    timers: string;
+  };
   private relayPending = false;
   /** Set for `durable` behaviours: commits wait for a replica before they are relayed. */
   private readonly replicas: ReplicaWaiter | null;
@@ -149,11 +163,18 @@ export class ActorHandling<S> implements Handling {
   async deadLetter(entryId: string, msgId: string, reason: string, payload: string): Promise<void> {
     await this.committer.submit({ kind: 'D', entryId, msgId, reason, payload });
     this.env.metrics.deadLettered.inc({ type: this.unit.group });
-    this.env.log.warn({ unit: `${this.unit.group}/${this.unit.shard}`, entryId, reason }, 'message dead-lettered');
+    this.env.log.warn(
+      { unit: `${this.unit.group}/${this.unit.shard}`, entryId, reason },
+      'message dead-lettered',
+    );
   }
 
   async tick(): Promise<void> {
-    const reply = await scripts.dueTimers.run(this.env.redis, [this.k.timers, this.k.outbox, this.k.epoch], [String(this.epoch), Date.now(), 500]);
+    const reply = await scripts.dueTimers.run(
+      this.env.redis,
+      [this.k.timers, this.k.outbox, this.k.epoch],
+      [String(this.epoch), Date.now(), 500],
+    );
     if (reply === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
     const items: OutboxItem[] = [];
     if (Array.isArray(reply)) {
@@ -214,7 +235,13 @@ export class ActorHandling<S> implements Handling {
 
   private async commit(ops: Op[]): Promise<Status[]> {
     const now = Date.now();
-    const args: (string | number)[] = [this.unit.group, String(this.epoch), now, now - this.settings.seenRetentionMs, ops.length];
+    const args: (string | number)[] = [
+      this.unit.group,
+      String(this.epoch),
+      now,
+      now - this.settings.seenRetentionMs,
+      ops.length,
+    ];
     for (const op of ops) {
       if (op.kind === 'C') {
         args.push('C', op.entryId, op.msgId, op.field, op.value, op.out.length);
@@ -227,7 +254,11 @@ export class ActorHandling<S> implements Handling {
     }
     const { mbx, state, outbox, seen, epoch, dlq, timers } = this.k;
     const end = this.env.metrics.commitDuration.startTimer({ type: this.unit.group });
-    const reply = (await scripts.commit.run(this.env.redis, [mbx, state, outbox, seen, epoch, dlq, timers], args)) as unknown[];
+    const reply = (await scripts.commit.run(
+      this.env.redis,
+      [mbx, state, outbox, seen, epoch, dlq, timers],
+      args,
+    )) as unknown[];
     end();
     if (reply[0] === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
     const statuses = (reply[1] as unknown[]).map(String) as Status[];

@@ -39,7 +39,12 @@ export function newMessageId(): string {
   return id;
 }
 
-export function envelope(key: string, msg: Message, now: number, replyTo: ReplyAddress | null = null): Envelope {
+export function envelope(
+  key: string,
+  msg: Message,
+  now: number,
+  replyTo: ReplyAddress | null = null,
+): Envelope {
   return { id: newMessageId(), type: msg.type, key, data: msg.data, at: now, replyTo };
 }
 
@@ -62,11 +67,15 @@ export function decode(raw: string): Envelope {
   }
   if (typeof w !== 'object' || w === null) throw new DecodeError('stream entry is not an object');
   const o = w as Record<string, unknown>;
-  if (typeof o.i !== 'string' || typeof o.t !== 'string' || typeof o.k !== 'string' || typeof o.a !== 'number') {
+  if (
+    typeof o.i !== 'string' ||
+    typeof o.t !== 'string' ||
+    typeof o.k !== 'string' ||
+    typeof o.a !== 'number'
+  ) {
     throw new DecodeError('stream entry lacks id, type, key or time');
   }
-  const replyTo =
-    typeof o.r === 'string' && typeof o.c === 'string' ? { stream: o.r, corr: o.c } : null;
+  const replyTo = typeof o.r === 'string' && typeof o.c === 'string' ? { stream: o.r, corr: o.c } : null;
   return { id: o.i, type: o.t, key: o.k, data: o.d, at: o.a, replyTo };
 }
 

@@ -23,7 +23,9 @@ export async function unitStats(redis: RedisClient, keys: Keys, unit: Unit): Pro
     redis.get(keys.lease(unit.root, unit.group)),
     isActor ? redis.xlen(keys.outbox(unit.group, unit.shard)) : Promise.resolve(0),
     redis.xlen(keys.deadLetters(unit.root, unit.group)),
-    isActor ? Promise.resolve(null) : (raw(redis, 'XINFO', 'GROUPS', unit.stream).catch(() => []) as Promise<unknown[]>),
+    isActor
+      ? Promise.resolve(null)
+      : (raw(redis, 'XINFO', 'GROUPS', unit.stream).catch(() => []) as Promise<unknown[]>),
   ]);
   const pending = Number(summary[0] ?? 0);
   const oldest = pending > 0 ? String(summary[1]) : null;
@@ -57,14 +59,29 @@ export function deadLetterId(unit: Unit, dlqEntryId: string): string {
   return `${unit.kind}.${unit.group}.${unit.shard}.${dlqEntryId}`;
 }
 
-export function parseDeadLetterId(id: string): { kind: string; group: string; shard: number; entry: string } | null {
+export function parseDeadLetterId(
+  id: string,
+): { kind: string; group: string; shard: number; entry: string } | null {
   const m = /^(actor|subscriber)\.([A-Za-z0-9_-]+)\.(\d+)\.(\d+-\d+)$/.exec(id);
   if (!m) return null;
   return { kind: m[1]!, group: m[2]!, shard: Number(m[3]), entry: m[4]! };
 }
 
-export async function readDeadLetters(redis: RedisClient, keys: Keys, unit: Unit, limit: number): Promise<DeadLetter[]> {
-  const rows = (await raw(redis, 'XREVRANGE', keys.deadLetters(unit.root, unit.group), '+', '-', 'COUNT', limit)) as unknown[];
+export async function readDeadLetters(
+  redis: RedisClient,
+  keys: Keys,
+  unit: Unit,
+  limit: number,
+): Promise<DeadLetter[]> {
+  const rows = (await raw(
+    redis,
+    'XREVRANGE',
+    keys.deadLetters(unit.root, unit.group),
+    '+',
+    '-',
+    'COUNT',
+    limit,
+  )) as unknown[];
   return rows.flatMap((row) => {
     if (!Array.isArray(row)) return [];
     const fields = (row[1] as unknown[]).map(String);

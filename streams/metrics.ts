@@ -8,9 +8,15 @@ export function runtimeMetrics(registry: Registry) {
     new Counter({ name, help, labelNames: ['type'], registers: [registry] });
   return {
     length: gauge('appliance_mailbox_length', 'Entries in the shard stream'),
-    lag: gauge('appliance_mailbox_lag', 'Entries not yet handled (undelivered + pending): the autoscaling signal'),
+    lag: gauge(
+      'appliance_mailbox_lag',
+      'Entries not yet handled (undelivered + pending): the autoscaling signal',
+    ),
     pending: gauge('appliance_mailbox_pending', 'Entries delivered but not yet acknowledged'),
-    oldestPendingAge: gauge('appliance_mailbox_oldest_pending_age_seconds', 'Age of the oldest pending entry'),
+    oldestPendingAge: gauge(
+      'appliance_mailbox_oldest_pending_age_seconds',
+      'Age of the oldest pending entry',
+    ),
     owned: gauge('appliance_shard_owned', '1 when this process owns the shard'),
     hasOwner: gauge('appliance_shard_has_owner', '1 when some process holds the shard lease'),
     outbox: gauge('appliance_outbox_length', 'Outbox entries not yet relayed'),
@@ -34,7 +40,10 @@ export function runtimeMetrics(registry: Registry) {
     deadLettered: counter('appliance_messages_dead_lettered_total', 'Messages moved to the dead letters'),
     fenced: counter('appliance_fenced_total', 'Commits refused because another owner took the shard'),
     rebalances: counter('appliance_rebalances_total', 'Shards acquired or released by this process'),
-    loopRestarts: counter('appliance_consumer_loop_restarts_total', 'Blocking reads restarted by the watchdog'),
+    loopRestarts: counter(
+      'appliance_consumer_loop_restarts_total',
+      'Blocking reads restarted by the watchdog',
+    ),
     stalled: new Gauge({
       name: 'appliance_consumer_stalled',
       help: '1 when a consumer loop stalled and the watchdog gave up',

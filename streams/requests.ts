@@ -91,7 +91,17 @@ export class Requester {
           await this.redis.expire(this.replyStream, 86_400).catch(() => 0);
           lastExpire = Date.now();
         }
-        const reply = await raw(this.conn, 'XREAD', 'COUNT', 500, 'BLOCK', 1000, 'STREAMS', this.replyStream, this.lastId);
+        const reply = await raw(
+          this.conn,
+          'XREAD',
+          'COUNT',
+          500,
+          'BLOCK',
+          1000,
+          'STREAMS',
+          this.replyStream,
+          this.lastId,
+        );
         const entries = streamEntries(reply);
         const ids: string[] = [];
         for (const e of entries) {

@@ -81,7 +81,8 @@ export class ActorRuntime {
     this.groups.push({
       group: behavior.name,
       units: this.actorUnits(behavior.name),
-      makeHandling: (unit, epoch) => new ActorHandling(this.env, unit, epoch, behavior, this.router, settings),
+      makeHandling: (unit, epoch) =>
+        new ActorHandling(this.env, unit, epoch, behavior, this.router, settings),
     });
     return this;
   }
@@ -137,7 +138,12 @@ export class ActorRuntime {
       this.trimTimer = setInterval(() => void this.trimEvents(), 10_000);
     }
     if (requests) {
-      this.requester = new Requester(this.opts.redis, this.router, this.keys.replies(this.processId), this.opts.log);
+      this.requester = new Requester(
+        this.opts.redis,
+        this.router,
+        this.keys.replies(this.processId),
+        this.opts.log,
+      );
       await this.requester.start();
     }
   }
@@ -152,7 +158,14 @@ export class ActorRuntime {
 
   /** Send a command to an actor (at-least-once: the mailbox entry is the only copy). */
   async tell(to: Address, msg: Message): Promise<void> {
-    await raw(this.opts.redis, 'XADD', this.router.mailbox(to), '*', 'm', encode(envelope(to.key, msg, Date.now())));
+    await raw(
+      this.opts.redis,
+      'XADD',
+      this.router.mailbox(to),
+      '*',
+      'm',
+      encode(envelope(to.key, msg, Date.now())),
+    );
   }
 
   /** Send a request and wait for the actor's reply; rejects with RequestTimeoutError. */
@@ -194,7 +207,9 @@ export class ActorRuntime {
   }
 
   async deadLetters(limit: number): Promise<DeadLetter[]> {
-    const all = (await Promise.all(this.allUnits().map((u) => readDeadLetters(this.opts.redis, this.keys, u, limit)))).flat();
+    const all = (
+      await Promise.all(this.allUnits().map((u) => readDeadLetters(this.opts.redis, this.keys, u, limit)))
+    ).flat();
     return all.sort((a, b) => b.at - a.at).slice(0, limit);
   }
 
@@ -217,7 +232,14 @@ export class ActorRuntime {
     }
     // A replay is a new delivery of the same message: give it a fresh id so dedupe lets it in.
     const env = decode(payload);
-    await raw(this.opts.redis, 'XADD', unit.stream, '*', 'm', encode({ ...env, id: `${env.id}.r${Date.now()}` }));
+    await raw(
+      this.opts.redis,
+      'XADD',
+      unit.stream,
+      '*',
+      'm',
+      encode({ ...env, id: `${env.id}.r${Date.now()}` }),
+    );
     await raw(this.opts.redis, 'XDEL', dlq, p.entry);
     return true;
   }
@@ -227,7 +249,9 @@ export class ActorRuntime {
     const first = [...this.opts.subscriberNames].sort()[0];
     for (const u of this.ownedUnits()) {
       if (u.kind !== 'subscriber' || u.group !== first) continue;
-      await trimEventStream(this.env, u.stream).catch((err: unknown) => this.opts.log.warn({ err }, 'event stream trim failed'));
+      await trimEventStream(this.env, u.stream).catch((err: unknown) =>
+        this.opts.log.warn({ err }, 'event stream trim failed'),
+      );
     }
   }
 

@@ -16,7 +16,11 @@ export class Script {
     this.numKeys = Number(m[1]);
   }
 
-  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     if (keys.length !== this.numKeys) throw new Error(`${this.file.pathname} takes ${this.numKeys} keys`);
     try {
       return await client.evalsha(this.sha, this.numKeys, ...keys, ...args);

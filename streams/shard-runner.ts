@@ -274,10 +274,16 @@ export class ShardRunner {
         const r = await Promise.race([take, stuck]);
         if (r === 'FENCED') throw new FencedError(unitName(this.unit));
         if (Array.isArray(r)) return parseRead([[this.unit.stream, r]]);
-        await Promise.race([raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, String(r)), stuck]);
+        await Promise.race([
+          raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, String(r)),
+          stuck,
+        ]);
         return [];
       }
-      const reply = await Promise.race([raw(conn, 'XREADGROUP', ...args, 'STREAMS', this.unit.stream, from), stuck]);
+      const reply = await Promise.race([
+        raw(conn, 'XREADGROUP', ...args, 'STREAMS', this.unit.stream, from),
+        stuck,
+      ]);
       return parseRead(reply);
     } catch (err) {
       if (err instanceof FencedError) throw err;

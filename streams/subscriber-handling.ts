@@ -84,7 +84,10 @@ export class SubscriberHandling implements Handling {
   async deadLetter(entryId: string, _msgId: string, reason: string, payload: string): Promise<void> {
     await this.committer.submit({ kind: 'D', entryId, reason, payload });
     this.env.metrics.deadLettered.inc({ type: this.unit.group });
-    this.env.log.warn({ unit: `${this.unit.group}/${this.unit.shard}`, entryId, reason }, 'event dead-lettered');
+    this.env.log.warn(
+      { unit: `${this.unit.group}/${this.unit.shard}`, entryId, reason },
+      'event dead-lettered',
+    );
   }
 
   tick(): Promise<void> {

@@ -1,4 +1,11 @@
-import type { DomainEvent, DeliveryStatus, MessageKind, OrderStatus, PaymentStatus, StoreOrderStatus } from '../actors/events.js';
+import type {
+  DomainEvent,
+  DeliveryStatus,
+  MessageKind,
+  OrderStatus,
+  PaymentStatus,
+  StoreOrderStatus,
+} from '../actors/events.js';
 
 /** One page of a cursor-paginated list: `next` is opaque, null on the last page. */
 export interface Page<T> {
@@ -51,7 +58,11 @@ export interface ReadModels {
 
   myPage(customerId: string, orderId: string): Promise<MyPageItem | null>;
   myPages(customerId: string, limit: number, cursor: string | null): Promise<Page<MyPageItem>>;
-  storeBoard(status: StoreOrderStatus | null, limit: number, cursor: string | null): Promise<Page<StoreBoardItem>>;
+  storeBoard(
+    status: StoreOrderStatus | null,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<StoreBoardItem>>;
   messages(customerId: string, limit: number, cursor: string | null): Promise<Page<CustomerMessage>>;
 
   /** Answers when the backing store answers (readiness). */

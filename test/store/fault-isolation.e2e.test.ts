@@ -21,12 +21,21 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
       ids.push(r.body.orderId);
     }
     const c = customer('c-iso');
-    for (const id of ids) expect((await store.client.call<OrderBody>('GET', `/orders/${id}`, c)).body.status).to.equal('Ordered');
-    const before = await store.client.call<{ items: { orderId: string }[] }>('GET', '/ordermanagements?limit=100', staff);
+    for (const id of ids)
+      expect((await store.client.call<OrderBody>('GET', `/orders/${id}`, c)).body.status).to.equal('Ordered');
+    const before = await store.client.call<{ items: { orderId: string }[] }>(
+      'GET',
+      '/ordermanagements?limit=100',
+      staff,
+    );
     expect(before.body.items.filter((i) => ids.includes(i.orderId))).to.have.length(0);
 
     // A staff step needs the store actor: without it the edge answers "try again shortly".
-    const step = await store.client.call<{ code: string }>('POST', `/ordermanagements/${ids[0]}/accept`, staff);
+    const step = await store.client.call<{ code: string }>(
+      'POST',
+      `/ordermanagements/${ids[0]}/accept`,
+      staff,
+    );
     expect(step.status).to.equal(503);
     expect(step.body.code).to.equal('overloaded');
     expect(Number(step.headers.get('retry-after'))).to.be.greaterThan(0);
@@ -48,7 +57,9 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
       (b) => b.items.some((i) => i.orderId === ids[0]),
       'the queued accept to be applied',
     );
-    expect((await store.client.call('POST', `/ordermanagements/${ids[1]}/accept`, staff)).status).to.equal(202);
+    expect((await store.client.call('POST', `/ordermanagements/${ids[1]}/accept`, staff)).status).to.equal(
+      202,
+    );
   });
 
   it('answers 503 quickly while the payment provider is down or hanging, and recovers', async () => {
@@ -78,7 +89,9 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
     expect(open.status).to.equal(503);
     expect(Date.now() - t0, 'open circuit answers at once').to.be.below(1000);
     expect(await store.psp.chargeRequests()).to.equal(callsBefore);
-    console.log(`      503 times: down ${downMs} ms, hanging ${hangMs} ms, open circuit ${Date.now() - t0} ms`);
+    console.log(
+      `      503 times: down ${downMs} ms, hanging ${hangMs} ms, open circuit ${Date.now() - t0} ms`,
+    );
 
     // Nothing was established for those orders; once the provider is back, the same key succeeds.
     await store.psp.setMode('up');

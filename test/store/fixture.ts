@@ -49,7 +49,11 @@ export class SplitStore {
     await Promise.all([...this.procs.values()].map((p) => p.stop('SIGTERM')));
   }
 
-  async place(sub: string, body: Partial<Record<string, unknown>> = {}, headers: Record<string, string> = {}) {
+  async place(
+    sub: string,
+    body: Partial<Record<string, unknown>> = {},
+    headers: Record<string, string> = {},
+  ) {
     return this.client.call<OrderBody & Record<string, unknown>>(
       'POST',
       '/orders',
@@ -60,7 +64,12 @@ export class SplitStore {
   }
 
   /** Poll an API read until `pick` says it shows what we wait for. */
-  async until<T>(path: string, as: { sub: string; role: string }, pick: (body: T, status: number) => boolean, what: string): Promise<T> {
+  async until<T>(
+    path: string,
+    as: { sub: string; role: string },
+    pick: (body: T, status: number) => boolean,
+    what: string,
+  ): Promise<T> {
     return waitFor(
       async () => {
         const r = await this.client.call<T>('GET', path, as);

@@ -24,35 +24,73 @@ describe('the store, each role in its own process (e2e)', function () {
   it('runs the whole lifecycle: order, pay, accept, pack, deliver, with my page and messages', async () => {
     const placed = await store.place('c-life');
     expect(placed.status).to.equal(201);
-    expect(placed.body).to.include({ status: 'Ordered', customerId: 'c-life', productId: 'wm-100', quantity: 1, amount: 49900, currency: 'EUR' });
+    expect(placed.body).to.include({
+      status: 'Ordered',
+      customerId: 'c-life',
+      productId: 'wm-100',
+      quantity: 1,
+      amount: 49900,
+      currency: 'EUR',
+    });
     expect(placed.headers.get('location')).to.equal(`/orders/${placed.body.orderId}`);
     const id = placed.body.orderId;
     const c = customer('c-life');
 
     expect((await store.client.call<OrderBody>('GET', `/orders/${id}`, c)).body.status).to.equal('Ordered');
-    expect((await store.client.call('GET', `/payments/${id}`, c)).body).to.include({ status: 'Approved', amount: 49900 });
-    await store.until<{ items: { orderId: string }[] }>('/ordermanagements?status=Received', staff, (b) => b.items.some((i) => i.orderId === id), 'store board shows the order');
+    expect((await store.client.call('GET', `/payments/${id}`, c)).body).to.include({
+      status: 'Approved',
+      amount: 49900,
+    });
+    await store.until<{ items: { orderId: string }[] }>(
+      '/ordermanagements?status=Received',
+      staff,
+      (b) => b.items.some((i) => i.orderId === id),
+      'store board shows the order',
+    );
 
     expect((await store.client.call('POST', `/ordermanagements/${id}/pack`, staff)).status).to.equal(409); // pack before accept
     expect((await store.client.call('POST', `/ordermanagements/${id}/accept`, staff)).status).to.equal(202);
     expect((await store.client.call('POST', `/ordermanagements/${id}/pack`, staff)).status).to.equal(202);
-    const delivery = await store.until<{ status: string; courierId: string }>(`/deliveries/${id}`, courier, (_b, s) => s === 200, 'delivery starts');
+    const delivery = await store.until<{ status: string; courierId: string }>(
+      `/deliveries/${id}`,
+      courier,
+      (_b, s) => s === 200,
+      'delivery starts',
+    );
     expect(delivery).to.include({ status: 'Started', courierId: 'courier-1' });
-    await store.until<OrderBody>(`/orders/${id}`, c, (b) => b.status === 'DeliveryStarted', 'order follows the delivery');
+    await store.until<OrderBody>(
+      `/orders/${id}`,
+      c,
+      (b) => b.status === 'DeliveryStarted',
+      'order follows the delivery',
+    );
 
-    expect((await store.client.call('POST', `/deliveries/${id}/complete`, { sub: 'courier-2', role: 'courier' })).status).to.equal(404);
+    expect(
+      (await store.client.call('POST', `/deliveries/${id}/complete`, { sub: 'courier-2', role: 'courier' }))
+        .status,
+    ).to.equal(404);
     expect((await store.client.call('POST', `/deliveries/${id}/complete`, courier)).status).to.equal(202);
     await store.until<OrderBody>(`/orders/${id}`, c, (b) => b.status === 'Delivered', 'order delivered');
     expect((await store.client.call('POST', `/orders/${id}/cancel`, c)).status).to.equal(409);
 
     // My page shows every status change of the order, its payment and its delivery.
-    const page = await store.until<MyPage>(`/myPages/${id}`, c, (b) => b.orderStatus === 'Delivered' && b.deliveryStatus === 'Delivered', 'my page');
+    const page = await store.until<MyPage>(
+      `/myPages/${id}`,
+      c,
+      (b) => b.orderStatus === 'Delivered' && b.deliveryStatus === 'Delivered',
+      'my page',
+    );
     expect(page.paymentStatus).to.equal('Approved');
     const statuses = page.history.map((h) => h.status);
-    for (const s of ['Ordered', 'PaymentApproved', 'Accepted', 'Packed', 'DeliveryStarted', 'Delivered']) expect(statuses).to.include(s);
+    for (const s of ['Ordered', 'PaymentApproved', 'Accepted', 'Packed', 'DeliveryStarted', 'Delivered'])
+      expect(statuses).to.include(s);
 
     const msgs = await store.until<Messages>('/messages', c, (b) => b.items.length === 3, 'three messages');
-    expect(msgs.items.map((m) => m.kind).sort()).to.deep.equal(['DeliveryCompleted', 'DeliveryStarted', 'OrderPlaced']);
+    expect(msgs.items.map((m) => m.kind).sort()).to.deep.equal([
+      'DeliveryCompleted',
+      'DeliveryStarted',
+      'OrderPlaced',
+    ]);
     // The gateway got one messageId per (order, kind), with it as the Idempotency-Key.
     const posts = store.gateway.delivered().filter((p) => (p.body as { orderId?: string }).orderId === id);
     expect(posts).to.have.length(3);
@@ -66,21 +104,42 @@ describe('the store, each role in its own process (e2e)', function () {
     expect(r.body).to.include({ code: 'payment-declined' });
     const placed = await store.place('c-decl');
     const id = placed.body.orderId;
-    await store.until<{ items: { orderId: string }[] }>('/ordermanagements', staff, (b) => b.items.some((i) => i.orderId === id), 'the paid order reaches the board');
-    const board = await store.client.call<{ items: { orderId: string }[] }>('GET', '/ordermanagements?limit=100', staff);
+    await store.until<{ items: { orderId: string }[] }>(
+      '/ordermanagements',
+      staff,
+      (b) => b.items.some((i) => i.orderId === id),
+      'the paid order reaches the board',
+    );
+    const board = await store.client.call<{ items: { orderId: string }[] }>(
+      'GET',
+      '/ordermanagements?limit=100',
+      staff,
+    );
     const msgs = await store.client.call<Messages>('GET', '/messages', customer('c-decl'));
     expect(msgs.body.items.every((m) => m.orderId === id)).to.equal(true);
-    expect(board.body.items.filter((i) => i.orderId !== id).every((i) => !i.orderId.includes('decl'))).to.equal(true);
+    expect(
+      board.body.items.filter((i) => i.orderId !== id).every((i) => !i.orderId.includes('decl')),
+    ).to.equal(true);
   });
 
   it('runs the cancel saga after the delivery started: refund once, delivery cancelled, messages', async () => {
     const c = customer('c-cancel');
     const placed = await store.place('c-cancel');
     const id = placed.body.orderId;
-    await store.until<{ items: { orderId: string }[] }>('/ordermanagements?status=Received', staff, (b) => b.items.some((i) => i.orderId === id), 'board');
+    await store.until<{ items: { orderId: string }[] }>(
+      '/ordermanagements?status=Received',
+      staff,
+      (b) => b.items.some((i) => i.orderId === id),
+      'board',
+    );
     await store.client.call('POST', `/ordermanagements/${id}/accept`, staff);
     await store.client.call('POST', `/ordermanagements/${id}/pack`, staff);
-    await store.until<OrderBody>(`/orders/${id}`, c, (b) => b.status === 'DeliveryStarted', 'delivery started');
+    await store.until<OrderBody>(
+      `/orders/${id}`,
+      c,
+      (b) => b.status === 'DeliveryStarted',
+      'delivery started',
+    );
     const refundsBefore = Object.keys((await store.psp.stats()).refunds).length;
 
     const first = await store.client.call<OrderBody>('POST', `/orders/${id}/cancel`, c);
@@ -90,11 +149,34 @@ describe('the store, each role in its own process (e2e)', function () {
     expect(again.status).to.equal(202);
     expect(again.body).to.deep.equal({ orderId: id, status: 'Cancelled' });
 
-    await store.until<{ status: string }>(`/payments/${id}`, c, (b) => b.status === 'Refunded', 'payment refunded');
-    await store.until<{ status: string }>(`/deliveries/${id}`, c, (b) => b.status === 'Cancelled', 'delivery cancelled');
-    const msgs = await store.until<Messages>('/messages', c, (b) => b.items.some((m) => m.kind === 'DeliveryCancelled') && b.items.some((m) => m.kind === 'OrderCancelled'), 'cancel messages');
+    await store.until<{ status: string }>(
+      `/payments/${id}`,
+      c,
+      (b) => b.status === 'Refunded',
+      'payment refunded',
+    );
+    await store.until<{ status: string }>(
+      `/deliveries/${id}`,
+      c,
+      (b) => b.status === 'Cancelled',
+      'delivery cancelled',
+    );
+    const msgs = await store.until<Messages>(
+      '/messages',
+      c,
+      (b) =>
+        b.items.some((m) => m.kind === 'DeliveryCancelled') &&
+        b.items.some((m) => m.kind === 'OrderCancelled'),
+      'cancel messages',
+    );
     expect(msgs.items.filter((m) => m.kind === 'OrderCancelled')).to.have.length(1);
-    const page = await store.until<MyPage>(`/myPages/${id}`, c, (b) => b.orderStatus === 'Cancelled' && b.paymentStatus === 'Refunded' && b.deliveryStatus === 'Cancelled', 'my page shows the cancellation');
+    const page = await store.until<MyPage>(
+      `/myPages/${id}`,
+      c,
+      (b) =>
+        b.orderStatus === 'Cancelled' && b.paymentStatus === 'Refunded' && b.deliveryStatus === 'Cancelled',
+      'my page shows the cancellation',
+    );
     expect(page.history.map((h) => h.status)).to.include.members(['Cancelled']);
     const refunds = (await store.psp.stats()).refunds;
     expect(Object.keys(refunds).length - refundsBefore).to.equal(1);

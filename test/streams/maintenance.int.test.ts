@@ -22,21 +22,38 @@ describe('runtime maintenance: trimming, metrics, shutdown', () => {
     await redis.xgroup('CREATE', stream, 'slow', '0');
     for (let i = 0; i < 10; i++) await redis.xadd(stream, '*', 'm', `e${i}`);
     // 'fast' read and acked everything; 'slow' read 6 and acked only the first 3.
-    const fast = (await redis.xreadgroup('GROUP', 'fast', 'c', 'COUNT', 10, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+    const fast = (await redis.xreadgroup('GROUP', 'fast', 'c', 'COUNT', 10, 'STREAMS', stream, '>')) as [
+      string,
+      [string, string[]][],
+    ][];
     const fastIds = fast[0]![1].map((e) => e[0]);
     await redis.xack(stream, 'fast', ...fastIds);
-    const slow = (await redis.xreadgroup('GROUP', 'slow', 'c', 'COUNT', 6, 'STREAMS', stream, '>')) as [string, [string, string[]][]][];
+    const slow = (await redis.xreadgroup('GROUP', 'slow', 'c', 'COUNT', 6, 'STREAMS', stream, '>')) as [
+      string,
+      [string, string[]][],
+    ][];
     const slowIds = slow[0]![1].map((e) => e[0]);
     await redis.xack(stream, 'slow', ...slowIds.slice(0, 3));
 
-    const env = { redis, keys, settings: { batchSize: 10, blockMs: 100, maxDeliveries: 3 }, metrics: runtimeMetrics(new Registry()), log: silentLog };
+    const env = {
+      redis,
+      keys,
+      settings: { batchSize: 10, blockMs: 100, maxDeliveries: 3 },
+      metrics: runtimeMetrics(new Registry()),
+      log: silentLog,
+    };
     await trimEventStream(env, stream);
     const left = (await redis.xrange(stream, '-', '+')).map((e) => e[1][1]);
     // e3..e5 are pending for 'slow', e6..e9 not yet delivered to it: all kept; e0..e2 gone.
     expect(left).to.deep.equal(['e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9']);
     await redis.xack(stream, 'slow', ...slowIds.slice(3));
     await trimEventStream(env, stream);
-    expect((await redis.xrange(stream, '-', '+')).map((e) => e[1][1])).to.deep.equal(['e6', 'e7', 'e8', 'e9']);
+    expect((await redis.xrange(stream, '-', '+')).map((e) => e[1][1])).to.deep.equal([
+      'e6',
+      'e7',
+      'e8',
+      'e9',
+    ]);
   });
 
   it('exports mailbox lag, pending and ownership, and handled counters', async () => {
@@ -46,12 +63,25 @@ describe('runtime maintenance: trimming, metrics, shutdown', () => {
     rt.actor(seqActor('seq'));
     await rt.start({ requests: false });
     await waitFor(() => rt.ready(), { what: 'runtime ready' });
-    for (let i = 1; i <= 5; i++) await rt.tell({ type: 'seq', key: 'm1' }, { type: 'Step', data: { seq: i } });
-    const text = await waitFor(async () => {
-      const t = await registry.metrics();
-      return /appliance_messages_handled_total\{type="seq"\} 5/.test(t) ? t : null;
-    }, { what: '5 handled' });
-    for (const name of ['appliance_mailbox_lag', 'appliance_mailbox_pending', 'appliance_mailbox_length', 'appliance_shard_owned', 'appliance_shard_has_owner', 'appliance_outbox_length', 'appliance_handler_duration_seconds_bucket', 'appliance_commit_duration_seconds_bucket']) {
+    for (let i = 1; i <= 5; i++)
+      await rt.tell({ type: 'seq', key: 'm1' }, { type: 'Step', data: { seq: i } });
+    const text = await waitFor(
+      async () => {
+        const t = await registry.metrics();
+        return /appliance_messages_handled_total\{type="seq"\} 5/.test(t) ? t : null;
+      },
+      { what: '5 handled' },
+    );
+    for (const name of [
+      'appliance_mailbox_lag',
+      'appliance_mailbox_pending',
+      'appliance_mailbox_length',
+      'appliance_shard_owned',
+      'appliance_shard_has_owner',
+      'appliance_outbox_length',
+      'appliance_handler_duration_seconds_bucket',
+      'appliance_commit_duration_seconds_bucket',
+    ]) {
       expect(text, name).to.match(new RegExp(`^${name}\\{[^}]*type="seq"`, 'm'));
     }
     expect(text).to.match(/^appliance_shard_owned\{type="seq",shard="0"\} 1$/m);
@@ -61,7 +91,8 @@ describe('runtime maintenance: trimming, metrics, shutdown', () => {
   it('shows lag while nobody runs an actor type, and readiness once shards are held', async () => {
     const { rt: producer } = await testRuntime({ shards: 2 });
     started.push(producer);
-    for (let i = 1; i <= 7; i++) await producer.tell({ type: 'seq', key: `lag${i}` }, { type: 'Step', data: { seq: 1 } });
+    for (let i = 1; i <= 7; i++)
+      await producer.tell({ type: 'seq', key: `lag${i}` }, { type: 'Step', data: { seq: 1 } });
     const stats = await producer.stats(producer.actorUnits('seq'));
     expect(stats.reduce((n, s) => n + s.lag, 0)).to.equal(7);
     expect(stats.every((s) => s.owner === null)).to.equal(true);
@@ -72,7 +103,8 @@ describe('runtime maintenance: trimming, metrics, shutdown', () => {
     rt.actor(seqActor('seq'));
     await rt.start({ requests: false });
     await waitFor(() => rt.ready(), { what: 'ready' });
-    for (let i = 1; i <= 200; i++) await rt.tell({ type: 'seq', key: `d${i % 10}` }, { type: 'Step', data: { seq: Math.ceil(i / 10) } });
+    for (let i = 1; i <= 200; i++)
+      await rt.tell({ type: 'seq', key: `d${i % 10}` }, { type: 'Step', data: { seq: Math.ceil(i / 10) } });
     await rt.stop();
     const leases = await Promise.all([0, 1].map((s) => redis.get(`${prefix}:{seq:0${s}}:lease:seq`)));
     expect(leases).to.deep.equal([null, null]);
@@ -82,10 +114,14 @@ describe('runtime maintenance: trimming, metrics, shutdown', () => {
     next.actor(seqActor('seq'));
     await next.start({ requests: false });
     for (let k = 0; k < 10; k++) {
-      const s = await waitFor(async () => {
-        const st = (await next.state('seq', `d${k}`))?.state as { count: number; missing: number; twice: number } | undefined;
-        return st && st.count === 20 ? st : null;
-      }, { what: `key d${k} complete` });
+      const s = await waitFor(
+        async () => {
+          const st = (await next.state('seq', `d${k}`))?.state as
+            { count: number; missing: number; twice: number } | undefined;
+          return st && st.count === 20 ? st : null;
+        },
+        { what: `key d${k} complete` },
+      );
       expect(s).to.include({ missing: 0, twice: 0 });
     }
   });

@@ -22,13 +22,18 @@ describe('actor runtime (real redis-server)', () => {
     await rt.start();
     const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
     for (let seq = 1; seq <= 50; seq++) {
-      await Promise.all(keys.map((key) => rt.tell({ type: 'seq', key }, { type: 'Step', data: { seq, forward: true } })));
+      await Promise.all(
+        keys.map((key) => rt.tell({ type: 'seq', key }, { type: 'Step', data: { seq, forward: true } })),
+      );
     }
     for (const key of keys) {
-      const s = await waitFor(async () => {
-        const st = await stateOf(rt, 'sink', key);
-        return st && st.count === 50 ? st : null;
-      }, { what: `sink ${key} to reach 50` });
+      const s = await waitFor(
+        async () => {
+          const st = await stateOf(rt, 'sink', key);
+          return st && st.count === 50 ? st : null;
+        },
+        { what: `sink ${key} to reach 50` },
+      );
       expect(s).to.deep.include({ last: 50, count: 50, missing: 0, twice: 0 });
       expect(await stateOf(rt, 'seq', key)).to.deep.include({ count: 50, missing: 0, twice: 0 });
     }
@@ -42,7 +47,9 @@ describe('actor runtime (real redis-server)', () => {
     await rt.tell({ type: 'seq', key: 'a' }, { type: 'Step', data: { seq: 1 } });
     const reply = await rt.request({ type: 'seq', key: 'a' }, { type: 'Ask', data: {} }, 5000);
     expect(reply).to.deep.equal({ count: 1, key: 'a' });
-    const err = await rt.request({ type: 'sink', key: 'a' }, { type: 'Ask', data: {} }, 300).catch((e: unknown) => e);
+    const err = await rt
+      .request({ type: 'sink', key: 'a' }, { type: 'Ask', data: {} }, 300)
+      .catch((e: unknown) => e);
     expect(err).to.have.property('code', 'timeout');
   });
 
@@ -53,21 +60,29 @@ describe('actor runtime (real redis-server)', () => {
     await rt.start();
     await rt.tell({ type: 'seq', key: 'bad' }, { type: 'Poison', data: { mode: 'throw' } });
     await rt.tell({ type: 'seq', key: 'bad' }, { type: 'Step', data: { seq: 1 } });
-    for (let i = 0; i < 20; i++) await rt.tell({ type: 'seq', key: `good${i}` }, { type: 'Step', data: { seq: 1 } });
+    for (let i = 0; i < 20; i++)
+      await rt.tell({ type: 'seq', key: `good${i}` }, { type: 'Step', data: { seq: 1 } });
     for (let i = 0; i < 20; i++) {
       await waitFor(async () => (await stateOf(rt, 'seq', `good${i}`))?.count === 1, { what: `good${i}` });
     }
-    const letters = await waitFor(async () => {
-      const d = await rt.deadLetters(10);
-      return d.length === 1 ? d : null;
-    }, { what: 'one dead letter' });
+    const letters = await waitFor(
+      async () => {
+        const d = await rt.deadLetters(10);
+        return d.length === 1 ? d : null;
+      },
+      { what: 'one dead letter' },
+    );
     expect(letters[0]!.error).to.match(/transient failure/);
     // The poison blocked only its own key, and only until it was dead-lettered.
     await waitFor(async () => (await stateOf(rt, 'seq', 'bad'))?.count === 1, { what: 'bad key resumes' });
     expect(await rt.replay(letters[0]!.id)).to.equal(true);
-    await waitFor(async () => (await rt.deadLetters(10)).length === 1 && (await rt.deadLetters(10))[0]!.id !== letters[0]!.id, {
-      what: 'replayed poison dead-lettered again',
-    });
+    await waitFor(
+      async () =>
+        (await rt.deadLetters(10)).length === 1 && (await rt.deadLetters(10))[0]!.id !== letters[0]!.id,
+      {
+        what: 'replayed poison dead-lettered again',
+      },
+    );
     expect(await rt.replay('actor.seq.0.1-1')).to.equal(false);
   });
 
@@ -98,9 +113,15 @@ describe('actor runtime (real redis-server)', () => {
       await r.start();
     }
     for (let seq = 1; seq <= 20; seq++) {
-      await Promise.all(Array.from({ length: 5 }, (_, k) => rt.tell({ type: 'seq', key: `e${k}` }, { type: 'Step', data: { seq } })));
+      await Promise.all(
+        Array.from({ length: 5 }, (_, k) =>
+          rt.tell({ type: 'seq', key: `e${k}` }, { type: 'Step', data: { seq } }),
+        ),
+      );
     }
-    await waitFor(async () => (await redis.hlen(`${prefix}:seen-events`)) === 100, { what: '100 events seen' });
+    await waitFor(async () => (await redis.hlen(`${prefix}:seen-events`)) === 100, {
+      what: '100 events seen',
+    });
     const counts = Object.values(await redis.hgetall(`${prefix}:seen-events`)).map(Number);
     expect(counts.every((c) => c === 1)).to.equal(true);
     const owned = replicas.map(({ rt: r }) => r.ownedUnits().length);

@@ -44,25 +44,55 @@ export class RedisServer {
   async launch(): Promise<void> {
     const bin = requireTool('redis-server');
     const args = [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '',
-      '--appendonly', this.opts.appendonly ? 'yes' : 'no',
-      '--appendfsync', this.opts.appendfsync ?? 'everysec',
-      '--protected-mode', 'no', '--loglevel', 'warning',
-      ...(this.opts.cluster ? ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1', '--cluster-config-file', join(this.dir, 'nodes.conf'), '--cluster-node-timeout', '2000'] : []),
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      this.dir,
+      '--save',
+      '',
+      '--appendonly',
+      this.opts.appendonly ? 'yes' : 'no',
+      '--appendfsync',
+      this.opts.appendfsync ?? 'everysec',
+      '--protected-mode',
+      'no',
+      '--loglevel',
+      'warning',
+      ...(this.opts.cluster
+        ? [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-announce-ip',
+            '127.0.0.1',
+            '--cluster-config-file',
+            join(this.dir, 'nodes.conf'),
+            '--cluster-node-timeout',
+            '2000',
+          ]
+        : []),
       ...(this.opts.extraArgs ?? []),
     ];
     this.child = spawnTracked(bin, args);
-    await waitFor(async () => {
-      const c = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      c.on('error', () => undefined); // refused until the server listens: expected while polling
-      try {
-        await c.connect();
-        const pong = await c.ping();
-        return pong === 'PONG';
-      } finally {
-        c.disconnect();
-      }
-    }, { timeoutMs: 10_000, what: `redis-server on port ${this.port}` });
+    await waitFor(
+      async () => {
+        const c = new Redis(this.port, '127.0.0.1', {
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
+        c.on('error', () => undefined); // refused until the server listens: expected while polling
+        try {
+          await c.connect();
+          const pong = await c.ping();
+          return pong === 'PONG';
+        } finally {
+          c.disconnect();
+        }
+      },
+      { timeoutMs: 10_000, what: `redis-server on port ${this.port}` },
+    );
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {

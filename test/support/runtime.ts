@@ -7,10 +7,12 @@ import { onRunEnd, sharedRedis, uniquePrefix } from './hooks.js';
 export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 /** A runtime on the run's shared redis-server with its own key prefix. */
-export async function testRuntime(over: Partial<RuntimeOptions> & { prefix?: string; url?: string } = {}): Promise<{ rt: ActorRuntime; redis: Redis; prefix: string }> {
+export async function testRuntime(
+  over: Partial<RuntimeOptions> & { prefix?: string; url?: string } = {},
+): Promise<{ rt: ActorRuntime; redis: Redis; prefix: string }> {
   const url = over.url ?? (await sharedRedis()).url;
   const redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 20 });
-  onRunEnd(async () => void redis.disconnect());
+  onRunEnd(() => Promise.resolve(redis.disconnect()));
   const prefix = over.prefix ?? uniquePrefix();
   const rt = new ActorRuntime({
     redis,

@@ -39,7 +39,9 @@ export function seqActor(name = 'seq', sink = 'sink'): ActorBehavior<SeqState, S
           };
           return {
             state: next,
-            ...(msg.data.forward ? { send: [{ to: { type: sink, key: ctx.key }, msg: { type: 'Step', data: { seq } } }] } : {}),
+            ...(msg.data.forward
+              ? { send: [{ to: { type: sink, key: ctx.key }, msg: { type: 'Step', data: { seq } } }] }
+              : {}),
             publish: [{ type: 'Stepped', data: { seq } }],
           };
         }
@@ -50,7 +52,16 @@ export function seqActor(name = 'seq', sink = 'sink'): ActorBehavior<SeqState, S
         case 'Ask':
           return { state: s, reply: { count: s.count, key: ctx.key } };
         case 'Later':
-          return { state: s, send: [{ to: { type: name, key: ctx.key }, msg: { type: 'Fired', data: {} }, delayMs: msg.data.delayMs }] };
+          return {
+            state: s,
+            send: [
+              {
+                to: { type: name, key: ctx.key },
+                msg: { type: 'Fired', data: {} },
+                delayMs: msg.data.delayMs,
+              },
+            ],
+          };
         case 'Fired':
           return { state: { ...s, count: s.count + 1000 } };
         default: {
@@ -63,7 +74,10 @@ export function seqActor(name = 'seq', sink = 'sink'): ActorBehavior<SeqState, S
 }
 
 /** A subscriber recording every event it handles into a Redis hash via the given callback. */
-export function recordingSubscriber(name: string, record: (key: string, seq: number, eventId: string) => Promise<void>): Subscriber<Message> {
+export function recordingSubscriber(
+  name: string,
+  record: (key: string, seq: number, eventId: string) => Promise<void>,
+): Subscriber<Message> {
   return {
     name,
     decode: (m) => m,

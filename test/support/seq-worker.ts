@@ -14,7 +14,10 @@ const num = (name: string, d: number) => (env[name] ? Number(env[name]) : d);
 const redis = connectRedis({
   url: env.REDIS_URL ?? null,
   clusterNodes: env.REDIS_CLUSTER_NODES
-    ? env.REDIS_CLUSTER_NODES.split(',').map((hp) => ({ host: hp.split(':')[0]!, port: Number(hp.split(':')[1]) }))
+    ? env.REDIS_CLUSTER_NODES.split(',').map((hp) => ({
+        host: hp.split(':')[0]!,
+        port: Number(hp.split(':')[1]),
+      }))
     : null,
 });
 redis.on('error', () => undefined); // reconnects on its own; the runtime logs what matters

@@ -27,10 +27,14 @@ export async function startStoreProcess(o: StoreProcessOptions): Promise<StorePr
   const port = o.port ?? (await freePort());
   const roles = o.roles ?? 'all';
   const child = track(
-    spawn(process.execPath, ['--enable-source-maps', BIN, 'start', '--roles', roles, '--port', String(port)], {
-      env: { ...process.env, LOG_LEVEL: 'warn', ...o.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+    spawn(
+      process.execPath,
+      ['--enable-source-maps', BIN, 'start', '--roles', roles, '--port', String(port)],
+      {
+        env: { ...process.env, LOG_LEVEL: 'warn', ...o.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ),
   );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -48,7 +52,8 @@ export async function startStoreProcess(o: StoreProcessOptions): Promise<StorePr
   if (mode !== 'none') {
     await waitFor(
       async () => {
-        if (child.exitCode !== null) throw new Error(`store (${roles}) exited with ${child.exitCode}: ${out.slice(-2000)}`);
+        if (child.exitCode !== null)
+          throw new Error(`store (${roles}) exited with ${child.exitCode}: ${out.slice(-2000)}`);
         const res = await fetch(`${url}/${mode === 'ready' ? 'readyz' : 'healthz'}`);
         return res.status === 200;
       },
@@ -59,7 +64,11 @@ export async function startStoreProcess(o: StoreProcessOptions): Promise<StorePr
 }
 
 /** The usual env of a test store: its own Redis prefix, small shard counts, short leases. */
-export function storeEnv(redisUrl: string, prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+export function storeEnv(
+  redisUrl: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     REDIS_URL: redisUrl,
     KEY_PREFIX: prefix,
@@ -103,7 +112,11 @@ export class StoreClient {
     const h: Record<string, string> = { ...headers };
     if (as) h.authorization = `Bearer ${await this.token(as.sub, as.role)}`;
     if (body !== undefined) h['content-type'] = 'application/json';
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     let parsed: unknown = text;
     try {

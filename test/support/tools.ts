@@ -16,7 +16,9 @@ export function findTool(name: string): string | null {
 export function requireTool(name: string): string {
   const p = findTool(name);
   if (p === null) {
-    throw new Error(`${name} is not installed: run scripts/provision (it installs every tool the tests need)`);
+    throw new Error(
+      `${name} is not installed: run scripts/provision (it installs every tool the tests need)`,
+    );
   }
   return p;
 }

@@ -23,7 +23,10 @@ export async function startWorker(env: Record<string, string>): Promise<Worker> 
   );
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const processId = await waitFor(() => /ready (\S+)/.exec(out)?.[1], { timeoutMs: 15_000, what: 'worker ready' });
+  const processId = await waitFor(() => /ready (\S+)/.exec(out)?.[1], {
+    timeoutMs: 15_000,
+    what: 'worker ready',
+  });
   return {
     child,
     processId,
@@ -52,7 +55,13 @@ export interface SeqTotals {
 }
 
 /** Sum the seq actors' states of `type` over all shards. */
-export async function totals(redis: Redis, prefix: string, type: string, shards: number, perKey: number): Promise<SeqTotals> {
+export async function totals(
+  redis: Redis,
+  prefix: string,
+  type: string,
+  shards: number,
+  perKey: number,
+): Promise<SeqTotals> {
   const t: SeqTotals = { keys: 0, count: 0, missing: 0, twice: 0, complete: 0 };
   for (let s = 0; s < shards; s++) {
     const all = await redis.hgetall(`${prefix}:{${type}:${s < 10 ? `0${s}` : s}}:state`);
