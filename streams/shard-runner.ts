@@ -237,7 +237,12 @@ export class ShardRunner {
   private chain(key: string, work: () => Promise<void>): void {
     this.inflight++;
     const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev.then(work).catch((err: unknown) => this.fail(err));
+    // Once the runner has failed (a refused or uncertain commit), queued work must not start: the
+    // failed entry stays pending, and handling the same key's next entry now would overtake it
+    // (a message skipped, per-key order broken). Everything left pending is re-read by the next run.
+    const next = prev
+      .then(() => (this.abort.signal.aborted ? undefined : work()))
+      .catch((err: unknown) => this.fail(err));
     this.chains.set(key, next);
     void next.finally(() => {
       this.inflight--;
