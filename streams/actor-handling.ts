@@ -7,7 +7,8 @@ import { relay, relayAll, type OutboxItem } from './relay.js';
 import { ReplicaWaiter } from './replication.js';
 import type { Router } from './router.js';
 import { scripts } from './scripts.js';
-import { abortableDelay, describe, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
+import type { Handling, RunnerEnv, Unit } from './shard-runner.js';
+import { abortableDelay, describe } from './stream-io.js';
 import type { ActorBehavior, Handled, Message } from './types.js';
 
 type Op =

@@ -40,3 +40,21 @@ export function rendezvousOwner(members: readonly string[], group: string, shard
   }
   return best;
 }
+
+/**
+ * Who should run a shard, seen from `self`: `mine` by rendezvous over the live members; `heir`
+ * when its live owner has stopped heartbeating (not in `fresh`) and it falls to `self` without
+ * it (taken the moment that owner's lease expires, kept meanwhile); else `other`.
+ */
+export function assignment(
+  live: readonly string[],
+  fresh: ReadonlySet<string>,
+  self: string,
+  group: string,
+  shard: number,
+): 'mine' | 'heir' | 'other' {
+  const owner = rendezvousOwner(live, group, shard);
+  if (owner === self) return 'mine';
+  if (owner === null || fresh.has(owner)) return 'other';
+  return rendezvousOwner([...fresh], group, shard) === self ? 'heir' : 'other';
+}

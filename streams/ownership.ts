@@ -1,15 +1,8 @@
 import { FencedError } from './errors.js';
-import { rendezvousOwner } from './hash.js';
-import { raw } from './redis.js';
+import { assignment } from './hash.js';
 import { scripts } from './scripts.js';
-import {
-  abortableDelay,
-  ShardRunner,
-  unitName,
-  type Handling,
-  type RunnerEnv,
-  type Unit,
-} from './shard-runner.js';
+import { abortableDelay } from './stream-io.js';
+import { ShardRunner, unitName, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
 import { RateLimitedLog } from './log.js';
 
 /** A consumer group this process runs: its shards and how to handle one it comes to own. */
@@ -30,24 +23,6 @@ export interface OwnershipSettings {
 interface Owned {
   runner: ShardRunner;
   ended: boolean;
-}
-
-/**
- * Who should run a shard, seen from `self`: `mine` by rendezvous over the live members; `heir`
- * when its live owner has stopped heartbeating (not in `fresh`) and it falls to `self` without
- * it (taken the moment that owner's lease expires, kept meanwhile); else `other`.
- */
-export function assignment(
-  live: readonly string[],
-  fresh: ReadonlySet<string>,
-  self: string,
-  group: string,
-  shard: number,
-): 'mine' | 'heir' | 'other' {
-  const owner = rendezvousOwner(live, group, shard);
-  if (owner === self) return 'mine';
-  if (owner === null || fresh.has(owner)) return 'other';
-  return rendezvousOwner([...fresh], group, shard) === self ? 'heir' : 'other';
 }
 
 /**
@@ -343,33 +318,4 @@ export class Coordinator {
     this.stalled = stuck;
     this.env.metrics.stalled.set(stuck ? 1 : 0);
   }
-}
-
-/** Delete everything below the oldest entry some group still needs (never unacked work). */
-export async function trimEventStream(env: RunnerEnv, stream: string): Promise<void> {
-  const groups = (await raw(env.redis, 'XINFO', 'GROUPS', stream)) as unknown[];
-  let min: string | null = null;
-  for (const g of groups) {
-    if (!Array.isArray(g)) continue;
-    const info = new Map<string, unknown>();
-    for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
-    const name = String(info.get('name'));
-    const lastDelivered = String(info.get('last-delivered-id'));
-    const summary = (await raw(env.redis, 'XPENDING', stream, name)) as unknown[];
-    const oldestPending = Number(summary[0]) > 0 ? String(summary[1]) : null;
-    const keepFrom = oldestPending ?? nextId(lastDelivered);
-    if (min === null || compareIds(keepFrom, min) < 0) min = keepFrom;
-  }
-  if (min !== null && min !== '0-1') await raw(env.redis, 'XTRIM', stream, 'MINID', min);
-}
-
-function nextId(id: string): string {
-  const [ms, seq] = id.split('-');
-  return `${ms}-${Number(seq) + 1}`;
-}
-
-export function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(Number);
-  const [bm, bs] = b.split('-').map(Number);
-  return am! !== bm! ? am! - bm! : as! - bs!;
 }

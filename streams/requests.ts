@@ -6,7 +6,7 @@ import { blockingConnection, raw, type RedisClient } from './redis.js';
 import type { Router } from './router.js';
 import type { Address, Message } from './types.js';
 import { RateLimitedLog } from './log.js';
-import { streamEntries } from './shard-runner.js';
+import { streamEntries } from './stream-io.js';
 
 interface Waiting {
   resolve: (body: unknown) => void;

@@ -4,6 +4,7 @@ import { FencedError } from './errors.js';
 import type { Keys } from './keys.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { blockingConnection, raw, type RedisClient } from './redis.js';
+import { abortableDelay, describe, ensureGroup, parseRead, type Entry } from './stream-io.js';
 import { RateLimitedLog } from './log.js';
 import { scripts } from './scripts.js';
 
@@ -45,11 +46,6 @@ export interface Handling {
   tick(): Promise<void>;
   /** Everything submitted is committed and relayed. */
   flushed(): Promise<void>;
-}
-
-interface Entry {
-  readonly id: string;
-  readonly payload: string | null;
 }
 
 /**
@@ -341,56 +337,4 @@ export class ShardRunner {
     if (err instanceof FencedError) this.fail(err);
     else this.errors.warn('tick', { err, unit: unitName(this.unit) }, 'periodic shard work failed');
   }
-}
-
-/**
- * The entries of a one-stream XREAD/XREADGROUP reply. RESP says [[stream, entries]]; ioredis 6
- * hands back [stream, entries] for a single stream: accept both.
- */
-export function streamEntries(reply: unknown): unknown[] {
-  if (!Array.isArray(reply) || reply.length === 0) return [];
-  const stream: unknown = typeof reply[0] === 'string' ? reply : reply[0];
-  if (!Array.isArray(stream) || !Array.isArray(stream[1])) return [];
-  return stream[1] as unknown[];
-}
-
-function parseRead(reply: unknown): Entry[] {
-  const out: Entry[] = [];
-  for (const item of streamEntries(reply)) {
-    if (!Array.isArray(item)) continue;
-    const id = String(item[0]);
-    const fields: unknown = item[1];
-    let payload: string | null = null;
-    if (Array.isArray(fields)) {
-      for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'm') payload = String(fields[i + 1]);
-    }
-    out.push({ id, payload });
-  }
-  return out;
-}
-
-export async function ensureGroup(redis: RedisClient, stream: string, group: string): Promise<void> {
-  try {
-    await raw(redis, 'XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM');
-  } catch (err) {
-    if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
-  }
-}
-
-export function describe(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
-
-export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

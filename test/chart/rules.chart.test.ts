@@ -69,7 +69,7 @@ async function checkExpressions(exprs: readonly string[]): Promise<ToolResult> {
 /** Metric names from docs/metrics.md, the table the chart must stick to. */
 async function documentedMetrics(): Promise<Set<string>> {
   const doc = await readFile(join(REPO_ROOT, 'docs', 'metrics.md'), 'utf8');
-  return new Set([...doc.matchAll(/^\| `(appliance_[a-z_]+)` \|/gm)].map((m) => m[1]!));
+  return new Set([...doc.matchAll(/^\| `(appliance_[a-z_]+)` +\|/gm)].map((m) => m[1]!));
 }
 
 /** appliance_* names an expression uses, with histogram suffixes mapped to the histogram. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import { trimEventStream } from '../../streams/ownership.js';
+import { trimEventStream } from '../../streams/trimming.js';
 import { runtimeMetrics } from '../../streams/metrics.js';
 import { Keys } from '../../streams/keys.js';
 import { silentLog, testRuntime } from '../support/runtime.js';

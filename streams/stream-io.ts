@@ -1,0 +1,59 @@
+import { raw, type RedisClient } from './redis.js';
+
+/** A stream entry as a consumer reads it: the runtime's one field `m`, or null when deleted. */
+export interface Entry {
+  readonly id: string;
+  readonly payload: string | null;
+}
+
+/**
+ * The entries of a one-stream XREAD/XREADGROUP reply. RESP says [[stream, entries]]; ioredis 6
+ * hands back [stream, entries] for a single stream: accept both.
+ */
+export function streamEntries(reply: unknown): unknown[] {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const stream: unknown = typeof reply[0] === 'string' ? reply : reply[0];
+  if (!Array.isArray(stream) || !Array.isArray(stream[1])) return [];
+  return stream[1] as unknown[];
+}
+
+export function parseRead(reply: unknown): Entry[] {
+  const out: Entry[] = [];
+  for (const item of streamEntries(reply)) {
+    if (!Array.isArray(item)) continue;
+    const id = String(item[0]);
+    const fields: unknown = item[1];
+    let payload: string | null = null;
+    if (Array.isArray(fields)) {
+      for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'm') payload = String(fields[i + 1]);
+    }
+    out.push({ id, payload });
+  }
+  return out;
+}
+
+export async function ensureGroup(redis: RedisClient, stream: string, group: string): Promise<void> {
+  try {
+    await raw(redis, 'XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM');
+  } catch (err) {
+    if (!(err instanceof Error && err.message.includes('BUSYGROUP'))) throw err;
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+export function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
