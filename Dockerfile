@@ -17,6 +17,8 @@ RUN npm run build && rm -rf dist/test dist/bench
 # ---- runtime: production dependencies and the compiled output only ----
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# A 64 MB young generation: the consumer loops allocate fast; it cut GC and raised throughput ~40% (docs/performance.md).
+ENV NODE_OPTIONS=--max-semi-space-size=64
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force

@@ -19,7 +19,7 @@ import { num, round, runActors, type RunResult } from './support/actor-load.js';
 const MESSAGES = num('MESSAGES', 100_000);
 const KEYS = num('KEYS', 10_000);
 const SHARDS = num('SHARDS', 16);
-const BATCH_SIZE = num('BATCH_SIZE', 500);
+const BATCH_SIZE = num('BATCH_SIZE', 100);
 const ROUNDS = num('ROUNDS', 2);
 const GOAL = 0.6;
 

@@ -36,7 +36,7 @@ import { startChild } from './support/child.js';
 const MESSAGES = num('MESSAGES', 200_000);
 const KEYS = num('KEYS', 10_000);
 const SHARDS = num('SHARDS', 16);
-const BATCH_SIZE = num('BATCH_SIZE', 500);
+const BATCH_SIZE = num('BATCH_SIZE', 100);
 const BLOCK_MS = num('BLOCK_MS', 1000);
 const CONCURRENCY = 50;
 const GOAL = 3.0; // issue 5; the runtime issue's floor is 2.0

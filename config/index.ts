@@ -167,7 +167,7 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
     shards: int(env, 'SHARDS', 16, 1, 1024),
     eventShards: int(env, 'EVENT_SHARDS', 16, 1, 1024),
     leaseTtlMs: int(env, 'LEASE_TTL_MS', 5000, 200, 600_000),
-    batchSize: int(env, 'BATCH_SIZE', 200, 1, 10_000),
+    batchSize: int(env, 'BATCH_SIZE', 100, 1, 10_000),
     blockMs: int(env, 'BLOCK_MS', 1000, 10, 60_000),
     maxDeliveries: int(env, 'MAX_DELIVERIES', 5, 1, 1000),
     seenRetentionMs: int(env, 'SEEN_RETENTION_MS', 3_600_000, 1000, 7 * 86_400_000),

@@ -65,7 +65,17 @@ export async function startStore(roles: string, env: Record<string, string>): Pr
   const child = track(
     spawn(
       process.execPath,
-      [...profileFlags(), '--enable-source-maps', BIN, 'start', '--roles', roles, '--port', String(port)],
+      [
+        ...profileFlags(),
+        '--max-semi-space-size=64',
+        '--enable-source-maps',
+        BIN,
+        'start',
+        '--roles',
+        roles,
+        '--port',
+        String(port),
+      ],
       {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -111,7 +111,7 @@ const rt = new ActorRuntime({
   shards: num('SHARDS', 16),
   eventShards: 1,
   leaseTtlMs: num('LEASE_TTL_MS', 10_000),
-  batchSize: num('BATCH_SIZE', 500),
+  batchSize: num('BATCH_SIZE', 100),
   blockMs: num('BLOCK_MS', 1000),
   maxDeliveries: 5,
   seenRetentionMs: num('SEEN_RETENTION_MS', 600_000),

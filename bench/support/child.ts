@@ -36,7 +36,11 @@ export interface BenchChild {
 export async function startChild(script: string, env: Record<string, string>): Promise<BenchChild> {
   const port = await freePort();
   const file = fileURLToPath(new URL(`./${script}.js`, import.meta.url));
+  // Both sides of a comparison run with the Node flags the product ships with (Dockerfile,
+  // `npm start`): a 64 MB young generation. BENCH_NODE_FLAGS='' measures Node's defaults.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
   const args = [
+    ...flags,
     ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
     file,
   ];
