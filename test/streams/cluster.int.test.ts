@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import type { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
 import {
   ActorRuntime,
   closeQuietly,
@@ -12,7 +11,7 @@ import {
 import { uniquePrefix } from '../support/hooks.js';
 import { waitFor } from '../support/processes.js';
 import { startRedisCluster, type ClusterNode, type RedisCluster } from '../support/redis-cluster.js';
-import { silentLog } from '../support/runtime.js';
+import { testRuntimeOptions } from '../support/runtime.js';
 import { recordingSubscriber, seqActor, type SeqState } from '../support/seq-actor.js';
 import { produce, startWorker, stopWorker, totals, type Worker } from '../support/workers.js';
 
@@ -48,22 +47,7 @@ describe('runtime on Redis Cluster (3 masters)', function () {
   }
 
   function runtime(redis: RedisClient, prefix: string, over: Partial<RuntimeOptions> = {}): ActorRuntime {
-    const rt = new ActorRuntime({
-      redis,
-      keyPrefix: prefix,
-      shards: SHARDS,
-      eventShards: 4,
-      leaseTtlMs: 1000,
-      batchSize: 100,
-      blockMs: 200,
-      maxDeliveries: 3,
-      seenRetentionMs: 60_000,
-      log: silentLog,
-      registry: new Registry(),
-      actorTypes: ['seq', 'sink'],
-      subscriberNames: ['rec'],
-      ...over,
-    });
+    const rt = new ActorRuntime(testRuntimeOptions(redis, prefix, { shards: SHARDS, ...over }));
     runtimes.push(rt);
     return rt;
   }

@@ -14,7 +14,17 @@ export async function testRuntime(
   const redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 20 });
   onRunEnd(() => Promise.resolve(redis.disconnect()));
   const prefix = over.prefix ?? uniquePrefix();
-  const rt = new ActorRuntime({
+  const rt = new ActorRuntime(testRuntimeOptions(redis, prefix, over));
+  return { rt, redis, prefix };
+}
+
+/** The options the runtime tests share: small shards, a 1 s lease, quick blocking reads, silent logs. */
+export function testRuntimeOptions(
+  redis: RuntimeOptions['redis'],
+  prefix: string,
+  over: Partial<RuntimeOptions> = {},
+): RuntimeOptions {
+  return {
     redis,
     keyPrefix: prefix,
     shards: 4,
@@ -29,6 +39,5 @@ export async function testRuntime(
     actorTypes: ['seq', 'sink'],
     subscriberNames: ['rec'],
     ...over,
-  });
-  return { rt, redis, prefix };
+  };
 }
