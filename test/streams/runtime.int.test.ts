@@ -124,7 +124,10 @@ describe('actor runtime (real redis-server)', () => {
     });
     const counts = Object.values(await redis.hgetall(`${prefix}:seen-events`)).map(Number);
     expect(counts.every((c) => c === 1)).to.equal(true);
-    const owned = replicas.map(({ rt: r }) => r.ownedUnits().length);
-    expect(owned.reduce((a, b) => a + b, 0)).to.equal(4);
+    // The second replica's arrival moves shards (release after draining, then acquire): poll until
+    // the moves are done, then every event shard has exactly one owner among the replicas.
+    await waitFor(() => replicas.reduce((n, { rt: r }) => n + r.ownedUnits().length, 0) === 4, {
+      what: 'the 4 event shards owned by the replicas',
+    });
   });
 });
