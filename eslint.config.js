@@ -4,7 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'charts/**', '.data/**', '.schemathesis/**', 'eslint.config.js', 'scripts/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'charts/**',
+      '.data/**',
+      '.schemathesis/**',
+      'eslint.config.js',
+      'scripts/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
