@@ -1,4 +1,4 @@
-/** Answers the actors give to the edge's requests (structurally those of http/ports.ts). */
+/** Answers the actors give to the edge's requests (http/ports.ts re-exports them). */
 
 /** Outcome of a staff, courier or customer step on an existing order. */
 export type StepOutcome =

@@ -1,57 +1,20 @@
-import type { DeliveryStatus, OrderStatus, PaymentStatus } from '../actors/events.js';
+/*
+ * The views and outcomes the edge shows are the domain's own types (actors/ defines them once;
+ * the edge may depend on the domain, never the other way round).
+ */
+import type {
+  DeliveryView,
+  OrderView,
+  PaymentView,
+  PlaceOrderData,
+  PlaceOrderOutcome,
+  StepOutcome,
+} from '../actors/index.js';
 
-/** The order as `GET /orders/{id}` and `POST /orders` show it (API.md). */
-export interface OrderView {
-  readonly orderId: string;
-  readonly status: OrderStatus;
-  readonly customerId: string;
-  readonly productId: string;
-  readonly quantity: number;
-  readonly amount: number;
-  readonly currency: string;
-  readonly address: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
+export type { DeliveryView, OrderView, PaymentView, PlaceOrderOutcome, StepOutcome };
 
-export interface PaymentView {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly status: PaymentStatus;
-  readonly amount: number;
-  readonly currency: string;
-}
-
-export interface DeliveryView {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly status: DeliveryStatus;
-  readonly courierId: string;
-}
-
-export interface PlaceOrderCommand {
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly productId: string;
-  readonly quantity: number;
-  readonly amount: number;
-  readonly currency: string;
-  readonly address: string;
-  readonly paymentToken: string;
-}
-
-export type PlaceOrderOutcome =
-  | { readonly kind: 'placed'; readonly order: OrderView }
-  | { readonly kind: 'declined'; readonly order: OrderView }
-  /** The payment provider is down, slow or the circuit is open: nothing charged, no order. */
-  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number };
-
-/** Outcome of a staff, courier or customer step on an existing order. */
-export type StepOutcome =
-  | { readonly kind: 'ok'; readonly status: string }
-  | { readonly kind: 'not-found' }
-  | { readonly kind: 'not-cancellable'; readonly status: string }
-  | { readonly kind: 'invalid-transition'; readonly status: string };
+/** What `POST /orders` hands to the Order actor, already priced from the catalogue. */
+export type PlaceOrderCommand = PlaceOrderData;
 
 /**
  * What the edge asks of the store's actors. Commands go to the actors' mailboxes and wait for

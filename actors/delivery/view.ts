@@ -2,7 +2,7 @@
 import type { DeliveryStatus } from '../events.js';
 import { isDelivery, type DeliveryState } from './state.js';
 
-/** Structurally http/ports.ts `DeliveryView`. */
+/** The delivery as the edge shows it. */
 export interface DeliveryView {
   readonly orderId: string;
   readonly customerId: string;

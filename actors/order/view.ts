@@ -3,7 +3,7 @@ import type { OrderStatus } from '../events.js';
 import { iso } from '../outcomes.js';
 import { isEstablished, type EstablishedOrder, type OrderState } from './state.js';
 
-/** Structurally http/ports.ts `OrderView`. */
+/** The order as `GET /orders/{id}` and `POST /orders` show it (API.md); the edge shows this type. */
 export interface OrderView {
   readonly orderId: string;
   readonly status: OrderStatus;
@@ -17,7 +17,7 @@ export interface OrderView {
   readonly updatedAt: string;
 }
 
-/** Structurally http/ports.ts `PlaceOrderOutcome`. */
+/** The answer to `PlaceOrder`, as the edge turns it into 201, 402 or 503. */
 export type PlaceOrderOutcome =
   | { readonly kind: 'placed'; readonly order: OrderView }
   | { readonly kind: 'declined'; readonly order: OrderView }

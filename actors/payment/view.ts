@@ -2,7 +2,7 @@
 import type { PaymentStatus } from '../events.js';
 import type { PaymentState } from './state.js';
 
-/** Structurally http/ports.ts `PaymentView`. */
+/** The payment as the edge shows it. */
 export interface PaymentView {
   readonly orderId: string;
   readonly customerId: string;
