@@ -4,24 +4,16 @@
  * here are the faults' own durations (inputs of the experiment), never waits for results.
  */
 import { Keys } from '../../streams/keys.js';
-import type { FaultKind, FaultRecord, Recorder } from './recorder.js';
+import { FAULT_KINDS, type FaultKind, type FaultRecord, type Recorder } from './recorder.js';
 import type { Rng } from './rng.js';
 import type { ChaosWorld, Slot } from './world.js';
 
 const hold = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The kinds the scheduler draws from (the poison is injected once, by `injectPoison`). */
-export const RANDOM_FAULTS: readonly Exclude<FaultKind, 'poison'>[] = [
-  'kill-worker',
-  'kill-edge',
-  'pause-worker',
-  'kill-redis',
-  'net-latency',
-  'net-reset',
-  'net-timeout',
-  'psp-flap',
-  'gateway-down',
-];
+export const RANDOM_FAULTS: readonly Exclude<FaultKind, 'poison'>[] = FAULT_KINDS.filter(
+  (k): k is Exclude<FaultKind, 'poison'> => k !== 'poison',
+);
 
 export interface SchedulerOptions {
   readonly leaseTtlMs: number;
