@@ -3,7 +3,7 @@ import { encode, envelope, type Envelope } from './codec.js';
 import { Committer } from './committer.js';
 import { FencedError, isTerminal } from './errors.js';
 import type { Keys } from './keys.js';
-import { relay, relayAll, type OutboxItem } from './relay.js';
+import { OutboxRelayer, relayAll, type OutboxItem } from './relay.js';
 import { ReplicaWaiter } from './replication.js';
 import type { Router } from './router.js';
 import { scripts } from './scripts.js';
@@ -59,7 +59,7 @@ export class ActorHandling<S> implements Handling {
     dlq: string;
     timers: string;
   };
-  private relayPending = false;
+  private readonly relayer: OutboxRelayer;
   /** Set for `durable` behaviours: commits wait for a replica before they are relayed. */
   private readonly replicas: ReplicaWaiter | null;
 
@@ -83,6 +83,9 @@ export class ActorHandling<S> implements Handling {
       timers: keys.timers(type, shard),
     };
     this.committer = new Committer((ops) => this.commit(ops), env.settings.batchSize);
+    this.relayer = new OutboxRelayer(env.redis, this.k.outbox, (err) =>
+      env.log.warn({ err, unit: `${type}/${shard}` }, 'outbox relay failed; will retry'),
+    );
     this.replicas = behavior.durable ? new ReplicaWaiter(env.redis, env.log) : null;
   }
 
@@ -183,15 +186,13 @@ export class ActorHandling<S> implements Handling {
         items.push({ id: String(reply[i]), dest: String(reply[i + 1]), json: String(reply[i + 2]) });
       }
     }
-    await relay(this.env.redis, this.k.outbox, items);
-    if (this.relayPending) {
-      this.relayPending = false;
-      await relayAll(this.env.redis, this.k.outbox);
-    }
+    this.relayer.send(items);
+    this.relayer.retry();
   }
 
   async flushed(): Promise<void> {
     await this.committer.idle();
+    await this.relayer.idle();
     await relayAll(this.env.redis, this.k.outbox);
   }
 
@@ -264,8 +265,8 @@ export class ActorHandling<S> implements Handling {
     if (reply[0] === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
     const statuses = (reply[1] as unknown[]).map(String) as Status[];
     // A duplicate may be this very commit, re-sent by ioredis after a reconnect ate the first
-    // reply: its outbox entries exist but their ids never came back, so the next tick relays all.
-    if (statuses.includes('DUP')) this.relayPending = true;
+    // reply: its outbox entries exist but their ids never came back, so the next relay sends all.
+    if (statuses.includes('DUP')) this.relayer.markBehind();
     const ids = (reply[2] as unknown[]).map(String);
     if (this.replicas && statuses.includes('C')) await this.replicas.afterCommit(state);
     // Outbox ids come back in op order for the committed (non-duplicate) ops.
@@ -274,20 +275,9 @@ export class ActorHandling<S> implements Handling {
     ops.forEach((op, i) => {
       if (op.kind === 'C' && statuses[i] === 'C') for (const o of op.out) items.push({ id: ids[j++]!, ...o });
     });
-    try {
-      if (this.relayPending) {
-        // Older entries wait in the outbox: relay everything in outbox order, this batch included,
-        // so that a key's later message never overtakes an earlier one.
-        this.relayPending = false;
-        await relayAll(this.env.redis, outbox);
-      } else {
-        await relay(this.env.redis, outbox, items);
-      }
-    } catch (err) {
-      // Committed already: the entries wait in the outbox and the next tick relays them.
-      this.relayPending = true;
-      this.env.log.warn({ err }, 'outbox relay failed; will retry');
-    }
+    // Relayed after the relays of earlier batches, while the next batch commits.
+    this.relayer.send(items);
+    await this.relayer.room();
     return statuses;
   }
 }

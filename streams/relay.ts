@@ -1,5 +1,7 @@
+import { Cluster } from 'ioredis';
 import { fieldOf } from './codec.js';
 import { raw, type RedisClient } from './redis.js';
+import { scripts } from './scripts.js';
 
 /** One outbox entry: where it goes and the encoded message. */
 export interface OutboxItem {
@@ -11,20 +13,42 @@ export interface OutboxItem {
 /** Reply streams of edge processes are capped: a dead edge's replies must not pile up. */
 const REPLY_STREAM_CAP = 10_000;
 
+const isReplyStream = (dest: string) => dest.includes(':reply:');
+
 /**
  * Forward outbox entries to their destination streams, then delete them from the outbox. A crash
  * in between resends them; receivers drop message ids they already committed.
+ *
+ * On one Redis node the whole batch is one script call (`relay-n.lua`, every destination declared
+ * as a key): one command instead of one XADD per message plus an XDEL, which was the largest
+ * share of the worker's Redis commands, reply decoding and garbage. On a cluster the destinations
+ * sit in other slots (often on other nodes), so each is its own auto-pipelined XADD.
  */
 export async function relay(redis: RedisClient, outbox: string, items: readonly OutboxItem[]): Promise<void> {
   if (items.length === 0) return;
-  await Promise.all(
-    items.map((it) =>
-      it.dest.includes(':reply:')
-        ? raw(redis, 'XADD', it.dest, 'MAXLEN', '~', REPLY_STREAM_CAP, '*', 'm', it.json)
-        : raw(redis, 'XADD', it.dest, '*', 'm', it.json),
-    ),
-  );
-  await raw(redis, 'XDEL', outbox, ...items.map((it) => it.id));
+  if (redis instanceof Cluster) {
+    await Promise.all(
+      items.map((it) =>
+        isReplyStream(it.dest)
+          ? raw(redis, 'XADD', it.dest, 'MAXLEN', '~', REPLY_STREAM_CAP, '*', 'm', it.json)
+          : raw(redis, 'XADD', it.dest, '*', 'm', it.json),
+      ),
+    );
+    await raw(redis, 'XDEL', outbox, ...items.map((it) => it.id));
+    return;
+  }
+  const keys = [outbox];
+  const index = new Map<string, number>();
+  const args: (string | number)[] = [REPLY_STREAM_CAP, items.length];
+  for (const it of items) {
+    let k = index.get(it.dest);
+    if (k === undefined) {
+      k = keys.push(it.dest); // 1-based in Lua: the index of the key just added
+      index.set(it.dest, k);
+    }
+    args.push(k, isReplyStream(it.dest) ? '1' : '0', it.id, it.json);
+  }
+  await scripts.relay.run(redis, keys, args);
 }
 
 /** Relay everything an outbox holds (after a takeover, or after a failed relay). */
@@ -45,5 +69,73 @@ export async function relayAll(redis: RedisClient, outbox: string, pageSize = 50
     if (items.length === 0) return total;
     await relay(redis, outbox, items);
     total += items.length;
+  }
+}
+
+/**
+ * The relays of one shard's outbox, one after another in commit order, off the commit path: the
+ * next batch commits while the previous one is relayed (the relay used to hold the next commit).
+ * At most `MAX_QUEUED` relays wait; `room()` lets the committer wait for one to finish.
+ */
+export class OutboxRelayer {
+  private tail: Promise<void> = Promise.resolve();
+  /** The relay queued before the latest one: what `room()` waits for. */
+  private previous: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** Entries wait in the outbox whose ids are unknown here (a failed relay, a duplicate commit). */
+  private behind = false;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly outbox: string,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Relay these committed entries after everything handed over before them. */
+  send(items: readonly OutboxItem[]): void {
+    if (items.length === 0 && !this.behind) return;
+    this.queued++;
+    this.previous = this.tail;
+    this.tail = this.tail.then(async () => {
+      try {
+        if (this.behind) {
+          // Older entries wait in the outbox: relay everything in outbox order, these included, so
+          // a key's later message never overtakes an earlier one.
+          this.behind = false;
+          await relayAll(this.redis, this.outbox);
+        } else {
+          await relay(this.redis, this.outbox, items);
+        }
+      } catch (err) {
+        // Committed already: the entries wait in the outbox; the next relay sends them all.
+        this.behind = true;
+        this.onError(err);
+      } finally {
+        this.queued--;
+      }
+    });
+  }
+
+  /** Some committed entries' ids are unknown: the next relay sends the whole outbox. */
+  markBehind(): void {
+    this.behind = true;
+  }
+
+  /** Periodic: relay what a failed relay left behind. */
+  retry(): void {
+    if (this.behind && this.queued === 0) this.send([]);
+  }
+
+  /**
+   * Back-pressure for the committer: resolves once at most the latest relay is still running, so
+   * one batch is relayed while the next one commits, and no more.
+   */
+  async room(): Promise<void> {
+    while (this.queued > 1) await this.previous;
+  }
+
+  /** Everything handed over so far is relayed (or left in the outbox after a failure). */
+  async idle(): Promise<void> {
+    while (this.queued > 0) await this.tail;
   }
 }
