@@ -32,6 +32,7 @@ import {
   type RunResult,
 } from './support/actor-load.js';
 import { startChild } from './support/child.js';
+import { commandsPer, redisCommands } from './store/cpu.js';
 
 const MESSAGES = num('MESSAGES', 200_000);
 const KEYS = num('KEYS', 10_000);
@@ -41,7 +42,10 @@ const BLOCK_MS = num('BLOCK_MS', 1000);
 const CONCURRENCY = 50;
 const GOAL = 3.0; // issue 5; the runtime issue's floor is 2.0
 
-async function actorRun(server: RedisServer, redis: Redis): Promise<RunResult & { forwarded: number }> {
+async function actorRun(
+  server: RedisServer,
+  redis: Redis,
+): Promise<RunResult & { forwarded: number; commands: Record<string, number> }> {
   const shape = { prefix: 'bench-actor', shards: SHARDS, messages: MESSAGES, keys: KEYS };
   await preloadGated(redis, shape);
   const [w] = await startWorkers(1, {
@@ -55,6 +59,7 @@ async function actorRun(server: RedisServer, redis: Redis): Promise<RunResult & 
     timeoutMs: 60_000,
     what: 'all shards owned',
   });
+  const before = await redisCommands(server.url);
   await openGate(redis, shape);
   const m = await measure([w!], MESSAGES, [server.pid]);
   // Relays finish just after their commits: every forwarded message must have arrived.
@@ -65,8 +70,9 @@ async function actorRun(server: RedisServer, redis: Redis): Promise<RunResult & 
     },
     { timeoutMs: 60_000, intervalMs: 100, what: 'every forwarded message relayed' },
   );
+  const commands = commandsPer(before, await redisCommands(server.url), MESSAGES);
   await w!.stop();
-  return { ...m, forwarded: fwd };
+  return { ...m, forwarded: fwd, commands };
 }
 
 async function bullmqRun(server: RedisServer): Promise<RunResult> {
@@ -113,6 +119,7 @@ try {
     cpu_ratio_vs_bullmq: round(
       (bull.workerCpuMsPerK + bull.redisCpuMsPerK) / (actor.workerCpuMsPerK + actor.redisCpuMsPerK),
     ),
+    actor_redis_calls_per_msg: actor.commands,
     messages: MESSAGES,
     keys: KEYS,
     forwarded: actor.forwarded,
