@@ -3,7 +3,14 @@ import { encode, envelope, type Envelope } from './codec.js';
 import { Committer } from './committer.js';
 import { FencedError, isTerminal } from './errors.js';
 import type { Keys } from './keys.js';
-import { OutboxRelayer, relayAll, type OutboxItem } from './relay.js';
+import {
+  deliversDirectly,
+  isReplyStream,
+  OutboxRelayer,
+  relayAll,
+  REPLY_STREAM_CAP,
+  type OutboxItem,
+} from './relay.js';
 import { ReplicaWaiter } from './replication.js';
 import type { Router } from './router.js';
 import { scripts } from './scripts.js';
@@ -62,6 +69,8 @@ export class ActorHandling<S> implements Handling {
   private readonly relayer: OutboxRelayer;
   /** Set for `durable` behaviours: commits wait for a replica before they are relayed. */
   private readonly replicas: ReplicaWaiter | null;
+  /** Outgoing messages are appended by the commit itself, not relayed (`deliversDirectly`). */
+  private readonly direct: boolean;
 
   constructor(
     private readonly env: RunnerEnv,
@@ -87,6 +96,7 @@ export class ActorHandling<S> implements Handling {
       env.log.warn({ err, unit: `${type}/${shard}` }, 'outbox relay failed; will retry'),
     );
     this.replicas = behavior.durable ? new ReplicaWaiter(env.redis, env.log) : null;
+    this.direct = deliversDirectly(env.redis, behavior.durable === true);
   }
 
   async recover(): Promise<void> {
@@ -237,36 +247,48 @@ export class ActorHandling<S> implements Handling {
 
   private async commit(ops: Op[]): Promise<Status[]> {
     const now = Date.now();
+    const { mbx, state, outbox, seen, epoch, dlq, timers } = this.k;
+    const keys = [mbx, state, outbox, seen, epoch, dlq, timers];
+    /** Direct mode: a destination's KEYS index (1-based), negative for a capped reply stream. */
+    const index = this.direct ? new Map<string, number>() : null;
     const args: (string | number)[] = [
       this.unit.group,
       String(this.epoch),
       now,
       now - this.settings.seenRetentionMs,
       ops.length,
+      this.direct ? 'direct' : 'outbox',
+      REPLY_STREAM_CAP,
     ];
     for (const op of ops) {
       if (op.kind === 'C') {
         args.push('C', op.entryId, op.msgId, op.field, op.value, op.out.length);
-        for (const o of op.out) args.push(o.dest, o.json);
+        for (const o of op.out) {
+          let dest: string | number = o.dest;
+          if (index) {
+            dest = index.get(o.dest) ?? 0;
+            if (dest === 0) {
+              dest = isReplyStream(o.dest) ? -keys.push(o.dest) : keys.push(o.dest);
+              index.set(o.dest, dest);
+            }
+          }
+          args.push(dest, o.json);
+        }
         args.push(op.timers.length);
         for (const t of op.timers) args.push(t.due, t.member);
       } else {
         args.push('D', op.entryId, op.msgId, op.reason, op.payload);
       }
     }
-    const { mbx, state, outbox, seen, epoch, dlq, timers } = this.k;
     const end = this.env.metrics.commitDuration.startTimer({ type: this.unit.group });
-    const reply = (await scripts.commit.run(
-      this.env.redis,
-      [mbx, state, outbox, seen, epoch, dlq, timers],
-      args,
-    )) as unknown[];
+    const reply = (await scripts.commit.run(this.env.redis, keys, args)) as unknown[];
     end();
     if (reply[0] === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
     const statuses = (reply[1] as unknown[]).map(String) as Status[];
     // A duplicate may be this very commit, re-sent by ioredis after a reconnect ate the first
     // reply: its outbox entries exist but their ids never came back, so the next relay sends all.
     if (statuses.includes('DUP')) this.relayer.markBehind();
+    if (this.direct) return statuses; // delivered by the commit itself: nothing to relay
     const ids = (reply[2] as unknown[]).map(String);
     if (this.replicas && statuses.includes('C')) await this.replicas.afterCommit(state);
     // Outbox ids come back in op order for the committed (non-duplicate) ops.

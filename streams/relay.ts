@@ -11,9 +11,21 @@ export interface OutboxItem {
 }
 
 /** Reply streams of edge processes are capped: a dead edge's replies must not pile up. */
-const REPLY_STREAM_CAP = 10_000;
+export const REPLY_STREAM_CAP = 10_000;
 
-const isReplyStream = (dest: string) => dest.includes(':reply:');
+export const isReplyStream = (dest: string) => dest.includes(':reply:');
+
+/**
+ * Whether a commit may append its outgoing messages to their destinations itself instead of
+ * through the outbox. On one Redis node it may: the script declares every destination as a key,
+ * and the messages become visible atomically with the state and the ack, so there is nothing to
+ * relay or resend (two Redis writes and a delete less per message). On a cluster the destinations
+ * live in other slots, often on other nodes, out of one script's reach. A `durable` behaviour
+ * keeps the outbox too: its messages (and a customer's answer) must not leave before a replica
+ * holds the commit, and the relay runs only after the WAIT.
+ */
+export const deliversDirectly = (redis: RedisClient, durable: boolean): boolean =>
+  !durable && !(redis instanceof Cluster);
 
 /**
  * Forward outbox entries to their destination streams, then delete them from the outbox. A crash

@@ -43,7 +43,7 @@ export class Script {
 const lua = (name: string) => new Script(new URL(`./lua/${name}.lua`, import.meta.url));
 
 export const scripts = {
-  commit: lua('commit-7'),
+  commit: lua('commit-n'),
   ack: lua('ack-3'),
   acquire: lua('acquire-2'),
   renew: lua('renew-1'),

@@ -75,7 +75,8 @@ const clusterNodes = env.REDIS_CLUSTER_NODES
 const redis = connectRedis({ url: env.REDIS_URL ?? null, clusterNodes }, 'bench-actor');
 redis.on('error', () => undefined);
 
-// ARGV of the commit script: group, epoch, now, cut-off, count, then the ops (streams/lua/commit-7.lua).
+// ARGV of the commit script: group, epoch, now, cut-off, count, mode, cap, then the ops
+// (streams/lua/commit-n.lua).
 const commit = scripts.commit;
 const run = commit.run.bind(commit);
 commit.run = async (client, keys, args) => {
@@ -84,7 +85,7 @@ commit.run = async (client, keys, args) => {
   if (!Array.isArray(reply) || reply[0] !== 'OK') return result;
   const now = performance.now();
   const statuses = reply[1] as unknown[];
-  let i = 5;
+  let i = 7;
   for (let m = 0; m < statuses.length; m++) {
     const kind = args[i];
     const msgId = String(args[i + 2]);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { testRuntime } from '../support/runtime.js';
+import { Keys } from '../../streams/keys.js';
 import { seqActor, recordingSubscriber, type SeqState } from '../support/seq-actor.js';
 import { waitFor } from '../support/processes.js';
 import type { ActorRuntime } from '../../streams/index.js';
@@ -15,7 +16,7 @@ describe('actor runtime (real redis-server)', () => {
     await Promise.all(started.splice(0).map((rt) => rt.stop()));
   });
 
-  it('handles every message once, in order per key, and forwards through the outbox', async () => {
+  it('handles every message once, in order per key, and forwards to other actors', async () => {
     const { rt } = await testRuntime();
     started.push(rt);
     rt.actor(seqActor('seq')).actor(seqActor('sink'));
@@ -37,6 +38,33 @@ describe('actor runtime (real redis-server)', () => {
       expect(s).to.deep.include({ last: 50, count: 50, missing: 0, twice: 0 });
       expect(await stateOf(rt, 'seq', key)).to.deep.include({ count: 50, missing: 0, twice: 0 });
     }
+  });
+
+  it('on one node, a commit appends its messages to their mailboxes itself; a durable actor uses the outbox', async () => {
+    const { rt, redis, prefix } = await testRuntime({ shards: 1 });
+    started.push(rt);
+    rt.actor(seqActor('seq'))
+      .actor({ ...seqActor('pay'), durable: true })
+      .actor(seqActor('sink'));
+    await rt.start();
+    for (let seq = 1; seq <= 20; seq++) {
+      await rt.tell({ type: 'seq', key: 'k' }, { type: 'Step', data: { seq, forward: true } });
+      await rt.tell({ type: 'pay', key: 'p' }, { type: 'Step', data: { seq, forward: true } });
+    }
+    for (const key of ['k', 'p']) {
+      await waitFor(async () => (await stateOf(rt, 'sink', key))?.count === 20, {
+        what: `sink ${key} at 20`,
+      });
+      expect(await stateOf(rt, 'sink', key)).to.deep.include({ last: 20, missing: 0, twice: 0 });
+    }
+    const keys = new Keys(prefix);
+    const added = async (type: string) => {
+      const info = (await redis.call('XINFO', 'STREAM', keys.outbox(type, 0)).catch(() => null)) as
+        unknown[] | null;
+      return info ? Number(info[info.indexOf('entries-added') + 1]) : 0;
+    };
+    expect(await added('seq')).to.equal(0);
+    expect(await added('pay')).to.equal(40); // each step: one message to the sink, one event
   });
 
   it('answers requests (request/reply) and times out when nobody runs the actor', async () => {

@@ -1,16 +1,25 @@
 -- Atomic commit of a batch of handled mailbox entries on one shard (all keys share a hash tag).
--- KEYS: 1 mailbox, 2 states, 3 outbox, 4 seen, 5 epoch, 6 dead letters, 7 timers
--- ARGV: 1 group, 2 epoch (fencing token), 3 now ms, 4 seen cut-off ms, 5 op count, then ops:
+-- KEYS: 1 mailbox, 2 states, 3 outbox, 4 seen, 5 epoch, 6 dead letters, 7 timers, and in direct
+--   mode 8.. the destinations of this batch (each once).
+-- ARGV: 1 group, 2 epoch (fencing token), 3 now ms, 4 seen cut-off ms, 5 op count,
+--   6 mode: 'outbox' (outgoing messages go to the outbox, relayed after the commit) or 'direct'
+--   (appended to their destinations here: one node holds them all, see streams/relay.ts),
+--   7 reply-stream cap, then the ops:
 --   'C' entryId msgId stateField stateValue nOut {dest json}*nOut nTimers {dueMs member}*nTimers
+--     (dest: the stream's name in outbox mode; in direct mode its KEYS index, negative for an
+--     edge's reply stream, which is capped)
 --   'D' entryId msgId reason payload
--- Returns {'FENCED'} when another owner took the shard, else {'OK', statuses, outboxIds}.
+-- Returns {'FENCED'} when another owner took the shard, else {'OK', statuses, outboxIds} (no ids in
+-- direct mode).
 if redis.call('GET', KEYS[5]) ~= ARGV[2] then
   return {'FENCED'}
 end
+local direct = ARGV[6] == 'direct'
+local cap = ARGV[7]
 local statuses = {}
 local outIds = {}
 local entries = {}
-local i = 6
+local i = 8
 for m = 1, tonumber(ARGV[5]) do
   local kind, entry, msgId = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   i = i + 3
@@ -26,7 +35,16 @@ for m = 1, tonumber(ARGV[5]) do
     else
       if value ~= '' then redis.call('HSET', KEYS[2], field, value) end
       for _ = 1, nOut do
-        outIds[#outIds + 1] = redis.call('XADD', KEYS[3], '*', 'd', ARGV[i], 'm', ARGV[i + 1])
+        if not direct then
+          outIds[#outIds + 1] = redis.call('XADD', KEYS[3], '*', 'd', ARGV[i], 'm', ARGV[i + 1])
+        else
+          local k = tonumber(ARGV[i])
+          if k < 0 then
+            redis.call('XADD', KEYS[-k], 'MAXLEN', '~', cap, '*', 'm', ARGV[i + 1])
+          else
+            redis.call('XADD', KEYS[k], '*', 'm', ARGV[i + 1])
+          end
+        end
         i = i + 2
       end
       local nT = tonumber(ARGV[i])
