@@ -136,8 +136,7 @@ export class ActorHandling<S> implements Handling {
     const next: Versioned<S> = { v: cur.v + 1, s: result.state };
     const status = await this.committer.submit(this.commitOp(entryId, env, next, result));
     if (status === 'C') {
-      this.remember(env.key, next);
-      metrics.handled.inc({ type });
+      this.remember(env.key, next); // counted in `handled` by the commit, once per batch
     } else {
       this.cache.delete(env.key); // a duplicate: what Redis holds is the truth
     }
@@ -285,6 +284,9 @@ export class ActorHandling<S> implements Handling {
     end();
     if (reply[0] === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
     const statuses = (reply[1] as unknown[]).map(String) as Status[];
+    let committed = 0;
+    for (const st of statuses) if (st === 'C') committed++;
+    if (committed > 0) this.env.metrics.handled.inc({ type: this.unit.group }, committed);
     // A duplicate may be this very commit, re-sent by ioredis after a reconnect ate the first
     // reply: its outbox entries exist but their ids never came back, so the next relay sends all.
     if (statuses.includes('DUP')) this.relayer.markBehind();

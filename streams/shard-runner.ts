@@ -4,7 +4,7 @@ import { FencedError } from './errors.js';
 import type { Keys } from './keys.js';
 import type { RuntimeMetrics } from './metrics.js';
 import { blockingConnection, raw, type RedisClient } from './redis.js';
-import { abortableDelay, describe, ensureGroup, parseRead, type Entry } from './stream-io.js';
+import { abortableDelay, describe, ensureGroup, parseFlatRead, parseRead, type Entry } from './stream-io.js';
 import { RateLimitedLog } from './log.js';
 import { scripts } from './scripts.js';
 
@@ -307,7 +307,7 @@ export class ShardRunner {
         );
         const r = await Promise.race([take, stuck]);
         if (r === 'FENCED') throw new FencedError(unitName(this.unit));
-        if (Array.isArray(r)) return parseRead([[this.unit.stream, r]]);
+        if (Array.isArray(r)) return parseFlatRead(r);
         await Promise.race([
           raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, String(r)),
           stuck,

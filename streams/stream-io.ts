@@ -17,6 +17,16 @@ export function streamEntries(reply: unknown): unknown[] {
   return stream[1] as unknown[];
 }
 
+/** The fenced read's flat reply (`lua/read-2.lua`): id, payload (null when absent), id, payload… */
+export function parseFlatRead(reply: readonly unknown[]): Entry[] {
+  const out: Entry[] = [];
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    const payload = reply[i + 1];
+    out.push({ id: String(reply[i]), payload: typeof payload === 'string' ? payload : null });
+  }
+  return out;
+}
+
 export function parseRead(reply: unknown): Entry[] {
   const out: Entry[] = [];
   for (const item of streamEntries(reply)) {
