@@ -14,7 +14,7 @@ import {
 import { ReplicaWaiter } from './replication.js';
 import type { Router } from './router.js';
 import { scripts } from './scripts.js';
-import type { Handling, RunnerEnv, Unit } from './shard-runner.js';
+import type { Handling, RunnerEnv, Unit } from './unit.js';
 import { abortableDelay, describe } from './stream-io.js';
 import type { ActorBehavior, Handled, Message } from './types.js';
 

@@ -22,4 +22,4 @@ export {
 export { Keys } from './keys.js';
 export { shardOf, fnv1a, rendezvousOwner } from './hash.js';
 export type { UnitStats, DeadLetter } from './inspect.js';
-export type { Unit } from './shard-runner.js';
+export type { Unit } from './unit.js';

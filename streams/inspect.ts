@@ -1,7 +1,7 @@
 import { fieldOf } from './codec.js';
 import type { Keys } from './keys.js';
 import { raw, type RedisClient } from './redis.js';
-import type { Unit } from './shard-runner.js';
+import type { Unit } from './unit.js';
 
 export interface UnitStats {
   readonly unit: Unit;

@@ -2,7 +2,8 @@ import { FencedError } from './errors.js';
 import { assignment } from './hash.js';
 import { scripts } from './scripts.js';
 import { abortableDelay } from './stream-io.js';
-import { ShardRunner, unitName, type Handling, type RunnerEnv, type Unit } from './shard-runner.js';
+import { ShardRunner } from './shard-runner.js';
+import { unitName, type Handling, type RunnerEnv, type Unit } from './unit.js';
 import { RateLimitedLog } from './log.js';
 
 /** A consumer group this process runs: its shards and how to handle one it comes to own. */

@@ -10,7 +10,7 @@ import { trimEventStream } from './trimming.js';
 import { raw, type RedisClient } from './redis.js';
 import { Requester } from './requests.js';
 import { Router } from './router.js';
-import type { RunnerEnv, Unit } from './shard-runner.js';
+import type { RunnerEnv, Unit } from './unit.js';
 import { ensureGroup } from './stream-io.js';
 import { SubscriberHandling } from './subscriber-handling.js';
 import type { ActorBehavior, Address, Message, Subscriber } from './types.js';

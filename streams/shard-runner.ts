@@ -1,57 +1,14 @@
-import type { Logger } from 'pino';
 import { decode, type Envelope } from './codec.js';
 import { FencedError } from './errors.js';
-import type { Keys } from './keys.js';
-import type { RuntimeMetrics } from './metrics.js';
-import { blockingConnection, raw, type RedisClient } from './redis.js';
-import { abortableDelay, describe, ensureGroup, parseFlatRead, parseRead, type Entry } from './stream-io.js';
 import { RateLimitedLog } from './log.js';
-import { scripts } from './scripts.js';
-
-/** One shard of one consumer group: the stream, its group, and where its lease lives. */
-export interface Unit {
-  readonly kind: 'actor' | 'subscriber';
-  /** Actor type or subscriber name: the consumer group. */
-  readonly group: string;
-  readonly shard: number;
-  readonly stream: string;
-  /** Hash-tagged root shared by everything this unit touches atomically. */
-  readonly root: string;
-}
+import { ShardReader } from './shard-reader.js';
+import { describe, type Entry } from './stream-io.js';
+import { unitName, type Handling, type RunnerEnv, type Unit } from './unit.js';
 
 /** The entries of one key in flight: each step starts when the one before it ended. */
 interface KeyChain {
   tail: Promise<void> | undefined;
   queued: number;
-}
-
-export const unitName = (u: Unit) => `${u.group}/${u.shard}`;
-
-export interface RunnerSettings {
-  readonly batchSize: number;
-  readonly blockMs: number;
-  readonly maxDeliveries: number;
-}
-
-export interface RunnerEnv {
-  readonly redis: RedisClient;
-  readonly keys: Keys;
-  readonly settings: RunnerSettings;
-  readonly metrics: RuntimeMetrics;
-  readonly log: Logger;
-}
-
-/** How a kind of unit handles entries: the runner does reading, ordering and shutdown. */
-export interface Handling {
-  /** Before the first read: e.g. relay what a previous owner left in the outbox. */
-  recover(): Promise<void>;
-  /** Handle one entry and commit it (or dead-letter it). Runs strictly in order per key. */
-  handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void>;
-  deadLetter(entryId: string, msgId: string, reason: string, payload: string): Promise<void>;
-  /** Periodic work while owned (timers, leftover relays). */
-  tick(): Promise<void>;
-  /** Everything submitted is committed and relayed. */
-  flushed(): Promise<void>;
 }
 
 /**
@@ -62,7 +19,6 @@ export interface Handling {
 export class ShardRunner {
   private closing = false;
   private fencedFlag = false;
-  private conn: RedisClient | null = null;
   private readonly chains = new Map<string, KeyChain>();
   private inflight = 0;
   /** The loop waits here while `inflight` is at its limit; the next finished entry wakes it. */
@@ -75,12 +31,9 @@ export class ShardRunner {
   kicks = 0;
   /** When the watchdog last restarted this loop's read. */
   lastKickAt = 0;
-  /** Rejects the read in flight: a promise ioredis lost never settles, even when its connection closes. */
-  private unstick: ((err: Error) => void) | null = null;
   /** Entries dispatched and not yet finished (skipped when pending entries are re-read). */
   private readonly dispatched = new Set<string>();
-  /** A read failed: Redis may have delivered entries whose reply was lost, re-read them first. */
-  private resync = false;
+  private readonly reader: ShardReader;
   done: Promise<void> = Promise.resolve();
 
   constructor(
@@ -90,6 +43,7 @@ export class ShardRunner {
     private readonly handling: Handling,
   ) {
     this.errors = new RateLimitedLog(env.log, 10_000);
+    this.reader = new ShardReader(env, unit, epoch, this.errors, this.abort.signal, () => this.closing);
   }
 
   get fenced(): boolean {
@@ -103,7 +57,7 @@ export class ShardRunner {
   /** Stop reading, finish in-flight work, flush commits and relays. */
   async stop(): Promise<void> {
     this.closing = true;
-    this.dropConnection();
+    this.reader.drop();
     await this.done;
   }
 
@@ -112,7 +66,7 @@ export class ShardRunner {
     this.kicks++;
     this.lastKickAt = Date.now();
     this.env.metrics.loopRestarts.inc({ type: this.unit.group });
-    this.dropConnection();
+    this.reader.drop();
   }
 
   /** Called by handlings when a commit is refused or uncertain. */
@@ -130,7 +84,7 @@ export class ShardRunner {
     if (!this.closing) {
       this.closing = true;
       this.abort.abort(err);
-      this.dropConnection();
+      this.reader.drop();
     }
   }
 
@@ -150,7 +104,7 @@ export class ShardRunner {
       // only its own delivery count grows, and it alone reaches the dead letters.
       let from = '0';
       while (!this.closing && from !== '>') {
-        const entries = await this.read(from, 1);
+        const entries = await this.reader.read(from, 1);
         this.lastProgress = Date.now();
         if (entries === null) continue;
         const e = entries[0];
@@ -159,7 +113,7 @@ export class ShardRunner {
           break;
         }
         from = e.id;
-        const deliveries = await this.deliveryCounts([e]);
+        const deliveries = await this.reader.deliveryCounts([e]);
         const key = this.dispatch(e, deliveries.get(e.id) ?? 1);
         await this.chains.get(key)?.tail;
       }
@@ -169,8 +123,8 @@ export class ShardRunner {
           this.lastProgress = Date.now();
           continue;
         }
-        if (this.resync) await this.rereadPending();
-        const entries = await this.read('>', this.env.settings.batchSize);
+        if (this.reader.resync) await this.rereadPending();
+        const entries = await this.reader.read('>', this.env.settings.batchSize);
         this.lastProgress = Date.now();
         if (entries === null) continue;
         for (const e of entries) this.dispatch(e, 1);
@@ -182,7 +136,7 @@ export class ShardRunner {
       if (this.tickTimer) clearInterval(this.tickTimer);
       for (const c of [...this.chains.values()]) await c.tail; // tails never reject
       if (!this.fencedFlag) await this.handling.flushed().catch((err: unknown) => this.onTickError(err));
-      this.dropConnection();
+      this.reader.drop();
     }
   }
 
@@ -194,18 +148,18 @@ export class ShardRunner {
   private async rereadPending(): Promise<void> {
     let from = '0';
     for (;;) {
-      const entries = await this.read(from, this.env.settings.batchSize);
+      const entries = await this.reader.read(from, this.env.settings.batchSize);
       if (entries === null) return; // failed again: resync stays set
       const lost = entries.filter((e) => !this.dispatched.has(e.id));
       if (lost.length > 0) {
-        const deliveries = await this.deliveryCounts(lost);
+        const deliveries = await this.reader.deliveryCounts(lost);
         for (const e of lost) this.dispatch(e, deliveries.get(e.id) ?? 1);
       }
       const last = entries[entries.length - 1];
       if (!last) break;
       from = last.id;
     }
-    this.resync = false;
+    this.reader.resync = false;
   }
 
   /** Queue the entry on its key's chain; returns that key. */
@@ -277,93 +231,6 @@ export class ShardRunner {
       this.slotFreed = null;
       wake?.();
     }
-  }
-
-  private async read(from: string, count: number): Promise<Entry[] | null> {
-    const { blockMs } = this.env.settings;
-    this.conn ??= blockingConnection(this.env.redis);
-    const conn = this.conn;
-    try {
-      const args: (string | number)[] = [
-        'GROUP',
-        this.unit.group,
-        `shard-${this.unit.shard}`,
-        'COUNT',
-        count,
-      ];
-      const stuck = new Promise<never>((_, reject) => (this.unstick = reject));
-      if (from === '>') {
-        // New entries through a fenced script; when there are none, wait for the next one on the
-        // blocking connection without taking it (XREAD), then take it fenced.
-        const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
-        const consumer = `shard-${this.unit.shard}`;
-        // On the reader's own connection, which never re-sends: on the auto-resending command
-        // connection, a reply lost to a reset was re-sent silently, and the entries the first run
-        // delivered stayed pending with no read failure to trigger the resync (found by chaos).
-        const take = scripts.read.run(
-          conn,
-          [this.unit.stream, epochKey],
-          [this.unit.group, consumer, String(this.epoch), count],
-        );
-        const r = await Promise.race([take, stuck]);
-        if (r === 'FENCED') throw new FencedError(unitName(this.unit));
-        if (Array.isArray(r)) return parseFlatRead(r);
-        await Promise.race([
-          raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, String(r)),
-          stuck,
-        ]);
-        return [];
-      }
-      const reply = await Promise.race([
-        raw(conn, 'XREADGROUP', ...args, 'STREAMS', this.unit.stream, from),
-        stuck,
-      ]);
-      return parseRead(reply);
-    } catch (err) {
-      if (err instanceof FencedError) throw err;
-      if (this.closing) return null;
-      this.resync = true;
-      if (err instanceof Error && err.message.includes('NOGROUP')) {
-        // Redis lost its data (or the stream was deleted): recreate the group and go on.
-        await ensureGroup(this.env.redis, this.unit.stream, this.unit.group);
-        this.errors.warn('nogroup', { unit: unitName(this.unit) }, 'consumer group was missing: recreated');
-        return null;
-      }
-      this.errors.warn('read', { err, unit: unitName(this.unit) }, 'read failed; retrying');
-      if (this.conn === conn) this.dropConnection();
-      await abortableDelay(Math.min(1000, blockMs), this.abort.signal);
-      return null;
-    }
-  }
-
-  private async deliveryCounts(entries: readonly Entry[]): Promise<Map<string, number>> {
-    const first = entries[0]!.id;
-    const last = entries[entries.length - 1]!.id;
-    const reply = await raw(
-      this.env.redis,
-      'XPENDING',
-      this.unit.stream,
-      this.unit.group,
-      first,
-      last,
-      entries.length,
-      `shard-${this.unit.shard}`,
-    );
-    const counts = new Map<string, number>();
-    if (Array.isArray(reply)) {
-      for (const row of reply as unknown[]) {
-        if (Array.isArray(row)) counts.set(String(row[0]), Number(row[3]));
-      }
-    }
-    return counts;
-  }
-
-  private dropConnection(): void {
-    const c = this.conn;
-    this.conn = null;
-    c?.disconnect();
-    // A closed Cluster connection may never settle its blocking command: the read must end anyway.
-    this.unstick?.(new Error('blocking read abandoned with its connection'));
   }
 
   private onTickError(err: unknown): void {

@@ -3,7 +3,7 @@ import { encode, type Envelope } from './codec.js';
 import { Committer } from './committer.js';
 import { FencedError, isTerminal } from './errors.js';
 import { scripts } from './scripts.js';
-import type { Handling, RunnerEnv, Unit } from './shard-runner.js';
+import type { Handling, RunnerEnv, Unit } from './unit.js';
 import { describe } from './stream-io.js';
 import type { Message, Subscriber } from './types.js';
 

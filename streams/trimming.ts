@@ -1,5 +1,5 @@
 import { raw } from './redis.js';
-import type { RunnerEnv } from './shard-runner.js';
+import type { RunnerEnv } from './unit.js';
 
 /** Delete everything below the oldest entry some group still needs (never unacked work). */
 export async function trimEventStream(env: RunnerEnv, stream: string): Promise<void> {

@@ -1,0 +1,124 @@
+import { FencedError } from './errors.js';
+import type { RateLimitedLog } from './log.js';
+import { blockingConnection, raw, type RedisClient } from './redis.js';
+import { scripts } from './scripts.js';
+import { abortableDelay, ensureGroup, parseFlatRead, parseRead, type Entry } from './stream-io.js';
+import { unitName, type RunnerEnv, type Unit } from './unit.js';
+
+/**
+ * The reading side of a shard loop: fenced reads of new entries, re-reads of pending ones, on the
+ * shard's own connection, which never re-sends (see `read`).
+ */
+export class ShardReader {
+  private conn: RedisClient | null = null;
+  /** Rejects the read in flight: a promise ioredis lost never settles, even when its connection closes. */
+  private unstick: ((err: Error) => void) | null = null;
+  /** A read failed: Redis may have delivered entries whose reply was lost, re-read them first. */
+  resync = false;
+
+  constructor(
+    private readonly env: RunnerEnv,
+    private readonly unit: Unit,
+    private readonly epoch: number,
+    private readonly errors: RateLimitedLog,
+    private readonly signal: AbortSignal,
+    private readonly closing: () => boolean,
+  ) {}
+
+  /**
+   * Entries from `from` ('>' for new ones, fenced), or null after a failure (logged, `resync`
+   * set, the connection dropped and a short pause taken). A FencedError propagates.
+   */
+  async read(from: string, count: number): Promise<Entry[] | null> {
+    const { blockMs } = this.env.settings;
+    this.conn ??= blockingConnection(this.env.redis);
+    const conn = this.conn;
+    const consumer = `shard-${this.unit.shard}`;
+    try {
+      const stuck = new Promise<never>((_, reject) => (this.unstick = reject));
+      if (from === '>') {
+        // New entries through a fenced script; when there are none, wait for the next one on the
+        // blocking connection without taking it (XREAD), then take it fenced.
+        const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
+        // On the reader's own connection, which never re-sends: on the auto-resending command
+        // connection, a reply lost to a reset was re-sent silently, and the entries the first run
+        // delivered stayed pending with no read failure to trigger the resync (found by chaos).
+        const take = scripts.read.run(
+          conn,
+          [this.unit.stream, epochKey],
+          [this.unit.group, consumer, String(this.epoch), count],
+        );
+        const r = await Promise.race([take, stuck]);
+        if (r === 'FENCED') throw new FencedError(unitName(this.unit));
+        if (Array.isArray(r)) return parseFlatRead(r);
+        await Promise.race([
+          raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, String(r)),
+          stuck,
+        ]);
+        return [];
+      }
+      const reply = await Promise.race([
+        raw(
+          conn,
+          'XREADGROUP',
+          'GROUP',
+          this.unit.group,
+          consumer,
+          'COUNT',
+          count,
+          'STREAMS',
+          this.unit.stream,
+          from,
+        ),
+        stuck,
+      ]);
+      return parseRead(reply);
+    } catch (err) {
+      if (err instanceof FencedError) throw err;
+      if (this.closing()) return null;
+      this.resync = true;
+      if (err instanceof Error && err.message.includes('NOGROUP')) {
+        // Redis lost its data (or the stream was deleted): recreate the group and go on.
+        await ensureGroup(this.env.redis, this.unit.stream, this.unit.group);
+        this.errors.warn('nogroup', { unit: unitName(this.unit) }, 'consumer group was missing: recreated');
+        return null;
+      }
+      this.errors.warn('read', { err, unit: unitName(this.unit) }, 'read failed; retrying');
+      if (this.conn === conn) this.drop();
+      await abortableDelay(Math.min(1000, blockMs), this.signal);
+      return null;
+    }
+  }
+
+  /** How often each of these pending entries was delivered (XPENDING, one call). */
+  async deliveryCounts(entries: readonly Entry[]): Promise<Map<string, number>> {
+    const first = entries[0]!.id;
+    const last = entries[entries.length - 1]!.id;
+    const reply = await raw(
+      this.env.redis,
+      'XPENDING',
+      this.unit.stream,
+      this.unit.group,
+      first,
+      last,
+      entries.length,
+      `shard-${this.unit.shard}`,
+    );
+    const counts = new Map<string, number>();
+    if (Array.isArray(reply)) {
+      for (const row of reply as unknown[]) {
+        if (Array.isArray(row)) counts.set(String(row[0]), Number(row[3]));
+      }
+    }
+    return counts;
+  }
+
+  /** Close the connection; the read in flight (if any) ends with an error. */
+  drop(): void {
+    const c = this.conn;
+    this.conn = null;
+    c?.disconnect();
+    // A closed Cluster connection may never settle its blocking command: the read must end anyway.
+    this.unstick?.(new Error('blocking read abandoned with its connection'));
+  }
+}

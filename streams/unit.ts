@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { Envelope } from './codec.js';
+import type { Keys } from './keys.js';
+import type { RuntimeMetrics } from './metrics.js';
+import type { RedisClient } from './redis.js';
+
+/** One shard of one consumer group: the stream, its group, and where its lease lives. */
+export interface Unit {
+  readonly kind: 'actor' | 'subscriber';
+  /** Actor type or subscriber name: the consumer group. */
+  readonly group: string;
+  readonly shard: number;
+  readonly stream: string;
+  /** Hash-tagged root shared by everything this unit touches atomically. */
+  readonly root: string;
+}
+
+export const unitName = (u: Unit) => `${u.group}/${u.shard}`;
+
+export interface RunnerSettings {
+  readonly batchSize: number;
+  readonly blockMs: number;
+  readonly maxDeliveries: number;
+}
+
+export interface RunnerEnv {
+  readonly redis: RedisClient;
+  readonly keys: Keys;
+  readonly settings: RunnerSettings;
+  readonly metrics: RuntimeMetrics;
+  readonly log: Logger;
+}
+
+/** How a kind of unit handles entries: the runner does reading, ordering and shutdown. */
+export interface Handling {
+  /** Before the first read: e.g. relay what a previous owner left in the outbox. */
+  recover(): Promise<void>;
+  /** Handle one entry and commit it (or dead-letter it). Runs strictly in order per key. */
+  handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void>;
+  deadLetter(entryId: string, msgId: string, reason: string, payload: string): Promise<void>;
+  /** Periodic work while owned (timers, leftover relays). */
+  tick(): Promise<void>;
+  /** Everything submitted is committed and relayed. */
+  flushed(): Promise<void>;
+}
