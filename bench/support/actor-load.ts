@@ -124,6 +124,14 @@ export function evenIds(n: number, shards: number): string[] {
   return best;
 }
 
+/** The `acc` shards each of the `n` workers of `evenIds(n, shards)` owns once the assignment settles. */
+export function expectedOwned(n: number, shards: number): number[] {
+  const ids = evenIds(n, shards);
+  const counts = ids.map(() => 0);
+  for (let s = 0; s < shards; s++) counts[ids.indexOf(rendezvousOwner(ids, 'acc', s) ?? '')]! += 1;
+  return counts;
+}
+
 /** Start `n` actor workers at once; resolves when each has started its runtime. */
 export function startWorkers(n: number, env: Record<string, string>): Promise<BenchChild[]> {
   const ids = evenIds(n, Number(env.SHARDS ?? 16));
@@ -131,10 +139,16 @@ export function startWorkers(n: number, env: Record<string, string>): Promise<Be
 }
 
 /**
- * Every shard owned, and the same owners for a second in a row. Resolves to the shards each worker
- * owns (rendezvous hashing over few workers is uneven: with 4 workers and 16 shards one may own 7).
+ * Every shard owned, and the same owners for a second in a row; with `expected`, each worker owns
+ * exactly its share of the assignment (a hand-over from the first worker up to the others takes
+ * ownership rounds of TTL/8 each: a second of "no change" is not enough on its own, and a scale
+ * run once started with 0/16). Resolves to the shards each worker owns.
  */
-export async function waitSettled(workers: readonly BenchChild[], shards: number): Promise<number[]> {
+export async function waitSettled(
+  workers: readonly BenchChild[],
+  shards: number,
+  expected?: readonly number[],
+): Promise<number[]> {
   let since = 0;
   let prev = '';
   let owned: number[] = [];
@@ -142,7 +156,10 @@ export async function waitSettled(workers: readonly BenchChild[], shards: number
     async () => {
       owned = await Promise.all(workers.map(async (w) => (await w.stats()).extra?.owned ?? 0));
       const now = owned.join(',');
-      const ok = owned.reduce((a, b) => a + b, 0) === shards && now === prev;
+      const ok =
+        owned.reduce((a, b) => a + b, 0) === shards &&
+        now === prev &&
+        (expected === undefined || now === expected.join(','));
       prev = now;
       if (!ok) since = 0;
       else if (since === 0) since = Date.now();
@@ -228,7 +245,7 @@ export async function runActors(
     ...env,
   });
   try {
-    const owned = await waitSettled(ws, shape.shards);
+    const owned = await waitSettled(ws, shape.shards, expectedOwned(workers, shape.shards));
     await openGate(target.client, shape);
     return { ...(await measure(ws, shape.messages, target.pids)), owned };
   } finally {
