@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import pRetry from 'p-retry';
 import { encode, envelope, type Envelope } from './codec.js';
 import { Committer } from './committer.js';
@@ -71,6 +72,7 @@ export class ActorHandling<S> implements Handling {
   private readonly replicas: ReplicaWaiter | null;
   /** Outgoing messages are appended by the commit itself, not relayed (`deliversDirectly`). */
   private readonly direct: boolean;
+  private readonly handlerSeconds: { observe(seconds: number): void };
 
   constructor(
     private readonly env: RunnerEnv,
@@ -97,6 +99,7 @@ export class ActorHandling<S> implements Handling {
     );
     this.replicas = behavior.durable ? new ReplicaWaiter(env.redis, env.log) : null;
     this.direct = deliversDirectly(env.redis, behavior.durable === true);
+    this.handlerSeconds = env.metrics.handlerDuration.labels({ type });
   }
 
   async recover(): Promise<void> {
@@ -144,12 +147,14 @@ export class ActorHandling<S> implements Handling {
 
   /** One run of the behaviour, timed. */
   private async attempt(s: S, msg: Message, env: Envelope, attempt: number): Promise<Handled<S>> {
-    const end = this.env.metrics.handlerDuration.startTimer({ type: this.unit.group });
+    // performance.now and a child bound to the labels once: prom-client's startTimer allocates
+    // two closures, two hrtime arrays and a merged labels object per call, on every message.
+    const t0 = performance.now();
     try {
       const ctx = { key: env.key, messageId: env.id, attempt, now: Date.now(), replyTo: env.replyTo };
       return await this.behavior.handle(s, msg, ctx);
     } finally {
-      end();
+      this.handlerSeconds.observe((performance.now() - t0) / 1000);
     }
   }
 
