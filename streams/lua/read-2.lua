@@ -22,10 +22,11 @@ if r then
   end
   return flat
 end
-local info = redis.call('XINFO', 'STREAM', KEYS[1])
-for i = 1, #info, 2 do
-  if info[i] == 'last-generated-id' then
-    return info[i + 1]
-  end
+-- Nothing new: every entry was delivered, so the newest one still in the stream (handled entries
+-- are deleted) is where the wait starts; an empty stream waits from 0-0, i.e. for any entry.
+-- (XINFO STREAM, used before, builds a whole report with first and last entries to get this.)
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+if last[1] then
+  return last[1][1]
 end
 return '0-0'
