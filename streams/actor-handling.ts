@@ -5,8 +5,8 @@ import { Committer } from './committer.js';
 import { FencedError, isTerminal } from './errors.js';
 import type { Keys } from './keys.js';
 import {
+  DeclaredDestinations,
   deliversDirectly,
-  isReplyStream,
   OutboxRelayer,
   relayAll,
   REPLY_STREAM_CAP,
@@ -252,9 +252,7 @@ export class ActorHandling<S> implements Handling {
   private async commit(ops: Op[]): Promise<Status[]> {
     const now = Date.now();
     const { mbx, state, outbox, seen, epoch, dlq, timers } = this.k;
-    const keys = [mbx, state, outbox, seen, epoch, dlq, timers];
-    /** Direct mode: a destination's KEYS index (1-based), negative for a capped reply stream. */
-    const index = this.direct ? new Map<string, number>() : null;
+    const dests = new DeclaredDestinations([mbx, state, outbox, seen, epoch, dlq, timers]);
     const args: (string | number)[] = [
       this.unit.group,
       String(this.epoch),
@@ -267,17 +265,8 @@ export class ActorHandling<S> implements Handling {
     for (const op of ops) {
       if (op.kind === 'C') {
         args.push('C', op.entryId, op.msgId, op.field, op.value, op.out.length);
-        for (const o of op.out) {
-          let dest: string | number = o.dest;
-          if (index) {
-            dest = index.get(o.dest) ?? 0;
-            if (dest === 0) {
-              dest = isReplyStream(o.dest) ? -keys.push(o.dest) : keys.push(o.dest);
-              index.set(o.dest, dest);
-            }
-          }
-          args.push(dest, o.json);
-        }
+        // Direct mode: the destination's KEYS index; outbox mode: its name, for the relay.
+        for (const o of op.out) args.push(this.direct ? dests.keyOf(o.dest) : o.dest, o.json);
         args.push(op.timers.length);
         for (const t of op.timers) args.push(t.due, t.member);
       } else {
@@ -285,7 +274,7 @@ export class ActorHandling<S> implements Handling {
       }
     }
     const end = this.env.metrics.commitDuration.startTimer({ type: this.unit.group });
-    const reply = (await scripts.commit.run(this.env.redis, keys, args)) as unknown[];
+    const reply = (await scripts.commit.run(this.env.redis, dests.keys, args)) as unknown[];
     end();
     if (reply[0] === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
     const statuses = (reply[1] as unknown[]).map(String) as Status[];

@@ -13,7 +13,29 @@ export interface OutboxItem {
 /** Reply streams of edge processes are capped: a dead edge's replies must not pile up. */
 export const REPLY_STREAM_CAP = 10_000;
 
-export const isReplyStream = (dest: string) => dest.includes(':reply:');
+const isReplyStream = (dest: string) => dest.includes(':reply:');
+
+/**
+ * The destinations a single-node script appends to, declared as its keys after the fixed ones:
+ * `keyOf` gives a destination's 1-based KEYS index, negative for an edge's reply stream (the
+ * script caps those at REPLY_STREAM_CAP). Shared by the commit (`commit-n.lua`, direct mode) and
+ * the relay (`relay-n.lua`).
+ */
+export class DeclaredDestinations {
+  private readonly index = new Map<string, number>();
+
+  /** `keys`: the script's fixed keys; destinations are appended to it. */
+  constructor(readonly keys: string[]) {}
+
+  keyOf(dest: string): number {
+    let k = this.index.get(dest);
+    if (k === undefined) {
+      k = isReplyStream(dest) ? -this.keys.push(dest) : this.keys.push(dest);
+      this.index.set(dest, k);
+    }
+    return k;
+  }
+}
 
 /**
  * Whether a commit may append its outgoing messages to their destinations itself instead of
@@ -49,18 +71,10 @@ export async function relay(redis: RedisClient, outbox: string, items: readonly 
     await raw(redis, 'XDEL', outbox, ...items.map((it) => it.id));
     return;
   }
-  const keys = [outbox];
-  const index = new Map<string, number>();
+  const dests = new DeclaredDestinations([outbox]);
   const args: (string | number)[] = [REPLY_STREAM_CAP, items.length];
-  for (const it of items) {
-    let k = index.get(it.dest);
-    if (k === undefined) {
-      k = keys.push(it.dest); // 1-based in Lua: the index of the key just added
-      index.set(it.dest, k);
-    }
-    args.push(k, isReplyStream(it.dest) ? '1' : '0', it.id, it.json);
-  }
-  await scripts.relay.run(redis, keys, args);
+  for (const it of items) args.push(dests.keyOf(it.dest), it.id, it.json);
+  await scripts.relay.run(redis, dests.keys, args);
 }
 
 /** Relay everything an outbox holds (after a takeover, or after a failed relay). */
