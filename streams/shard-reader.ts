@@ -15,6 +15,12 @@ export class ShardReader {
   private unstick: ((err: Error) => void) | null = null;
   /** A read failed: Redis may have delivered entries whose reply was lost, re-read them first. */
   resync = false;
+  /**
+   * The last read took fewer entries than it asked for, the last of them this id: the stream was
+   * drained then, so the next read waits after it at once instead of running the fenced script
+   * only to find nothing (a script call saved per wake-up of a lightly loaded shard).
+   */
+  private waitAfter: string | null = null;
 
   constructor(
     private readonly env: RunnerEnv,
@@ -39,6 +45,15 @@ export class ShardReader {
       if (from === '>') {
         // New entries through a fenced script; when there are none, wait for the next one on the
         // blocking connection without taking it (XREAD), then take it fenced.
+        if (this.waitAfter !== null) {
+          const after = this.waitAfter;
+          this.waitAfter = null;
+          await Promise.race([
+            raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, after),
+            stuck,
+          ]);
+          return [];
+        }
         const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
         // On the reader's own connection, which never re-sends: on the auto-resending command
         // connection, a reply lost to a reset was re-sent silently, and the entries the first run
@@ -50,7 +65,12 @@ export class ShardReader {
         );
         const r = await Promise.race([take, stuck]);
         if (r === 'FENCED') throw new FencedError(unitName(this.unit));
-        if (Array.isArray(r)) return parseFlatRead(r);
+        if (Array.isArray(r)) {
+          const entries = parseFlatRead(r);
+          const last = entries[entries.length - 1];
+          if (last && entries.length < count) this.waitAfter = last.id;
+          return entries;
+        }
         await Promise.race([
           raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, String(r)),
           stuck,
