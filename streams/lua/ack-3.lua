@@ -8,10 +8,14 @@ local i = 5
 for _ = 1, tonumber(ARGV[4]) do
   local kind, entry = ARGV[i], ARGV[i + 1]
   i = i + 2
+  -- A dead letter is written only by the ack that acks its entry: a batch re-sent after a lost
+  -- reply finds the entry acked already and adds no second dead letter.
+  local acked = redis.call('XACK', KEYS[1], ARGV[1], entry)
   if kind == 'D' then
-    redis.call('XADD', KEYS[3], '*', 'entry', entry, 'error', ARGV[i], 'm', ARGV[i + 1], 'at', ARGV[3])
+    if acked == 1 then
+      redis.call('XADD', KEYS[3], '*', 'entry', entry, 'error', ARGV[i], 'm', ARGV[i + 1], 'at', ARGV[3])
+    end
     i = i + 2
   end
-  redis.call('XACK', KEYS[1], ARGV[1], entry)
 end
 return 'OK'

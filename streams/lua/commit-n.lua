@@ -10,7 +10,8 @@
 --     edge's reply stream, which is capped)
 --   'D' entryId msgId reason payload
 -- Returns {'FENCED'} when another owner took the shard, else {'OK', statuses, outboxIds} (no ids in
--- direct mode).
+-- direct mode). Statuses: 'C' committed, 'D' dead-lettered, 'DUP' done before (a message id
+-- already in seen, or a dead letter whose entry was already acked): nothing written again.
 if redis.call('GET', KEYS[5]) ~= ARGV[2] then
   return {'FENCED'}
 end
@@ -57,9 +58,15 @@ for m = 1, tonumber(ARGV[5]) do
       statuses[m] = 'C'
     end
   else
-    redis.call('XADD', KEYS[6], '*', 'entry', entry, 'error', ARGV[i], 'm', ARGV[i + 1], 'at', ARGV[3])
+    -- Dead-lettered once: the entry is acked here, so this commit re-sent after a lost reply (by
+    -- ioredis, once Redis is back) finds it acked and adds no second dead letter (found by chaos).
+    if redis.call('XACK', KEYS[1], ARGV[1], entry) == 1 then
+      redis.call('XADD', KEYS[6], '*', 'entry', entry, 'error', ARGV[i], 'm', ARGV[i + 1], 'at', ARGV[3])
+      statuses[m] = 'D'
+    else
+      statuses[m] = 'DUP'
+    end
     i = i + 2
-    statuses[m] = 'D'
   end
   entries[m] = entry
 end

@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { scripts } from '../../streams/scripts.js';
+import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
+
+/**
+ * The commit and ack scripts run again with the same arguments, as ioredis re-sends a command whose
+ * reply a Redis restart ate: the second run must change nothing. Found by the chaos run: a poison
+ * message dead-lettered just before Redis was killed came back as two dead letters.
+ */
+describe('commit and ack scripts re-sent after a lost reply (real redis-server)', () => {
+  async function pendingMailbox(entries: readonly string[]) {
+    const redis = new Redis((await sharedRedis()).url);
+    onRunEnd(() => Promise.resolve(redis.disconnect()));
+    const p = uniquePrefix();
+    const k = {
+      mbx: `${p}{t:0}:mbx`,
+      state: `${p}{t:0}:state`,
+      outbox: `${p}{t:0}:outbox`,
+      seen: `${p}{t:0}:seen`,
+      epoch: `${p}{t:0}:epoch`,
+      dlq: `${p}{t:0}:dlq`,
+      timers: `${p}{t:0}:timers`,
+      dest: `${p}{u:3}:mbx`,
+    };
+    await redis.xgroup('CREATE', k.mbx, 'g', '0', 'MKSTREAM');
+    const ids: string[] = [];
+    for (const m of entries) ids.push((await redis.xadd(k.mbx, '*', 'm', m))!);
+    await redis.xreadgroup('GROUP', 'g', 'shard-0', 'COUNT', 10, 'STREAMS', k.mbx, '>');
+    await redis.set(k.epoch, '1');
+    return { redis, k, ids };
+  }
+
+  it('commit: the second run reports DUP for both kinds and writes no second message or dead letter', async () => {
+    const { redis, k, ids } = await pendingMailbox(['not json', '{"i":"msg-1"}']);
+    const keys = [k.mbx, k.state, k.outbox, k.seen, k.epoch, k.dlq, k.timers, k.dest];
+    const now = Date.now();
+    const args = [
+      ...['g', '1', now, now - 60_000, 2, 'direct', 10_000],
+      ...['D', ids[0]!, '', 'DecodeError: stream entry is not JSON', 'not json'],
+      ...['C', ids[1]!, 'msg-1', 'k1', '{"v":1,"s":{}}', 1, 8, '{"i":"out-1"}', 0],
+    ];
+    const first = (await scripts.commit.run(redis, keys, args)) as unknown[];
+    const again = (await scripts.commit.run(redis, keys, args)) as unknown[];
+    expect(first[1]).to.deep.equal(['D', 'C']);
+    expect(again[1]).to.deep.equal(['DUP', 'DUP']);
+    expect(await redis.xlen(k.dlq)).to.equal(1);
+    expect(await redis.xlen(k.dest)).to.equal(1);
+    expect(await redis.hget(k.state, 'k1')).to.equal('{"v":1,"s":{}}');
+    expect(await redis.xlen(k.mbx)).to.equal(0); // both entries acked and deleted
+  });
+
+  it('subscriber ack: the second run of a batch with a dead letter adds no second one', async () => {
+    const { redis, k, ids } = await pendingMailbox(['{"i":"e-1"}', 'garbage']);
+    const keys = [k.mbx, k.epoch, k.dlq];
+    const args = ['g', '1', Date.now(), 2, 'A', ids[0]!, 'D', ids[1]!, 'DecodeError', 'garbage'];
+    expect(await scripts.ack.run(redis, keys, args)).to.equal('OK');
+    expect(await scripts.ack.run(redis, keys, args)).to.equal('OK');
+    expect(await redis.xlen(k.dlq)).to.equal(1);
+    const pending = (await redis.xpending(k.mbx, 'g'));
+    expect(pending[0]).to.equal(0);
+  });
+});
