@@ -101,7 +101,7 @@ export async function relayAll(redis: RedisClient, outbox: string, pageSize = 50
 /**
  * The relays of one shard's outbox, one after another in commit order, off the commit path: the
  * next batch commits while the previous one is relayed (the relay used to hold the next commit).
- * At most `MAX_QUEUED` relays wait; `room()` lets the committer wait for one to finish.
+ * `room()` keeps the committer at most one relay ahead.
  */
 export class OutboxRelayer {
   private tail: Promise<void> = Promise.resolve();
