@@ -57,7 +57,7 @@ describe('commit and ack scripts re-sent after a lost reply (real redis-server)'
     expect(await scripts.ack.run(redis, keys, args)).to.equal('OK');
     expect(await scripts.ack.run(redis, keys, args)).to.equal('OK');
     expect(await redis.xlen(k.dlq)).to.equal(1);
-    const pending = (await redis.xpending(k.mbx, 'g'));
+    const pending = await redis.xpending(k.mbx, 'g');
     expect(pending[0]).to.equal(0);
   });
 });
