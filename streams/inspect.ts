@@ -1,6 +1,7 @@
 import { fieldOf } from './codec.js';
 import type { Keys } from './keys.js';
 import { raw, type RedisClient } from './redis.js';
+import { compareIds } from './trimming.js';
 import type { Unit } from './unit.js';
 
 export interface UnitStats {
@@ -14,10 +15,31 @@ export interface UnitStats {
   readonly deadLetters: number;
 }
 
+/**
+ * Entries of an event stream not yet delivered to a group. Redis 7.0 derives XINFO's `lag` from
+ * counters that a restart from the AOF or a trim can leave wrong (fixed in later Redis versions):
+ * a chaos run saw every subscriber shard report ~4,000 "lagging" entries for a minute after
+ * everything had been handled. A group whose last delivered id is the stream's newest has nothing
+ * undelivered; otherwise a missing or zero `lag` is counted (up to 1,000) instead of trusted.
+ */
+async function undelivered(
+  redis: RedisClient,
+  stream: string,
+  group: ReadonlyMap<string, unknown>,
+  newest: string | null,
+): Promise<number> {
+  const last = group.get('last-delivered-id');
+  const delivered = typeof last === 'string' ? last : '0-0';
+  if (newest === null || compareIds(delivered, newest) >= 0) return 0;
+  const lag = Number(group.get('lag') ?? 0);
+  if (lag > 0) return lag;
+  return (await redis.xrange(stream, `(${delivered}`, '+', 'COUNT', 1000)).length;
+}
+
 /** What one shard looks like right now (admin API and metrics). */
 export async function unitStats(redis: RedisClient, keys: Keys, unit: Unit): Promise<UnitStats> {
   const isActor = unit.kind === 'actor';
-  const [length, summary, owner, outbox, deadLetters, groups] = await Promise.all([
+  const [length, summary, owner, outbox, deadLetters, groups, newest] = await Promise.all([
     redis.xlen(unit.stream),
     raw(redis, 'XPENDING', unit.stream, unit.group).catch(() => [0, null]) as Promise<unknown[]>,
     redis.get(keys.lease(unit.root, unit.group)),
@@ -26,6 +48,7 @@ export async function unitStats(redis: RedisClient, keys: Keys, unit: Unit): Pro
     isActor
       ? Promise.resolve(null)
       : (raw(redis, 'XINFO', 'GROUPS', unit.stream).catch(() => []) as Promise<unknown[]>),
+    isActor ? Promise.resolve([]) : redis.xrevrange(unit.stream, '+', '-', 'COUNT', 1),
   ]);
   const pending = Number(summary[0] ?? 0);
   const oldest = pending > 0 ? String(summary[1]) : null;
@@ -39,7 +62,9 @@ export async function unitStats(redis: RedisClient, keys: Keys, unit: Unit): Pro
       if (!Array.isArray(g)) continue;
       const info = new Map<string, unknown>();
       for (let i = 0; i + 1 < g.length; i += 2) info.set(String(g[i]), g[i + 1]);
-      if (info.get('name') === unit.group) lag = pending + Number(info.get('lag') ?? 0);
+      if (info.get('name') === unit.group) {
+        lag = pending + (await undelivered(redis, unit.stream, info, newest[0]?.[0] ?? null));
+      }
     }
   }
   return { unit, length, lag, pending, oldestPendingAgeS, owner, outbox, deadLetters };

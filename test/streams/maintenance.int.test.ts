@@ -3,6 +3,7 @@ import { Registry } from 'prom-client';
 import { trimEventStream } from '../../streams/trimming.js';
 import { runtimeMetrics } from '../../streams/metrics.js';
 import { Keys } from '../../streams/keys.js';
+import { unitStats } from '../../streams/inspect.js';
 import { silentLog, testRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/processes.js';
 import { seqActor } from '../support/seq-actor.js';
@@ -86,6 +87,33 @@ describe('runtime maintenance: trimming, metrics, shutdown', () => {
     }
     expect(text).to.match(/^appliance_shard_owned\{type="seq",shard="0"\} 1$/m);
     expect(text).to.match(/^appliance_mailbox_lag\{type="seq",shard="\d"\} 0$/m);
+  });
+
+  it("counts a subscriber group's undelivered entries, not Redis 7.0's stale lag counter", async () => {
+    const { redis, prefix } = await testRuntime();
+    const keys = new Keys(prefix);
+    const stream = keys.events(0);
+    for (let i = 0; i < 5; i++) await redis.xadd(stream, '*', 'm', `e${i}`);
+    // A group at the stream's end whose read counter says otherwise, as a restart from the AOF or a
+    // trim can leave it on Redis 7.0: XINFO reports a lag of 5 with nothing undelivered.
+    await redis.call('XGROUP', 'CREATE', stream, 'proj', '$', 'ENTRIESREAD', '0');
+    const groups = (await redis.call('XINFO', 'GROUPS', stream)) as unknown[][];
+    expect(groups[0]![groups[0]!.indexOf('lag') + 1]).to.equal(5);
+    const unit = {
+      kind: 'subscriber' as const,
+      group: 'proj',
+      shard: 0,
+      stream,
+      root: keys.eventShard(0),
+    };
+    expect((await unitStats(redis, keys, unit)).lag).to.equal(0);
+    // Two new entries, one delivered and left pending: lag = undelivered 1 + pending 1.
+    await redis.xadd(stream, '*', 'm', 'e5');
+    await redis.xadd(stream, '*', 'm', 'e6');
+    await redis.xreadgroup('GROUP', 'proj', 'c', 'COUNT', 1, 'STREAMS', stream, '>');
+    const stats = await unitStats(redis, keys, unit);
+    expect(stats.pending).to.equal(1);
+    expect(stats.lag).to.be.at.least(2);
   });
 
   it('shows lag while nobody runs an actor type, and readiness once shards are held', async () => {
