@@ -17,8 +17,8 @@ export interface UnitStats {
 
 /**
  * Entries of an event stream not yet delivered to a group. Redis 7.0 derives XINFO's `lag` from
- * counters that an AOF rewrite followed by a restart leaves wrong for good (reproduced on 7.0.15;
- * Redis fixed its lag counting later):
+ * counters that an AOF rewrite followed by a restart leaves wrong for good (reproduced on 7.0.15,
+ * the Debian version this project tests with):
  * a chaos run saw every subscriber shard report ~4,000 "lagging" entries for a minute after
  * everything had been handled. A group whose last delivered id is the stream's newest has nothing
  * undelivered; otherwise a missing or zero `lag` is counted (up to 1,000) instead of trusted.
