@@ -16,9 +16,10 @@ export class ShardReader {
   /** A read failed: Redis may have delivered entries whose reply was lost, re-read them first. */
   resync = false;
   /**
-   * The last read took fewer entries than it asked for, the last of them this id: the stream was
-   * drained then, so the next read waits after it at once instead of running the fenced script
-   * only to find nothing (a script call saved per wake-up of a lightly loaded shard).
+   * Where the next wait starts. Set when the fenced script found nothing new (the stream's newest
+   * id), and when a read took fewer entries than it asked for (the last of them): the stream was
+   * drained then, so the next read waits at once instead of running the script only to find
+   * nothing (a script call saved per wake-up of a lightly loaded shard).
    */
   private waitAfter: string | null = null;
 
@@ -45,36 +46,29 @@ export class ShardReader {
       if (from === '>') {
         // New entries through a fenced script; when there are none, wait for the next one on the
         // blocking connection without taking it (XREAD), then take it fenced.
-        if (this.waitAfter !== null) {
-          const after = this.waitAfter;
-          this.waitAfter = null;
-          await Promise.race([
-            raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, after),
-            stuck,
-          ]);
-          return [];
+        if (this.waitAfter === null) {
+          const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
+          // On the reader's own connection, which never re-sends: on the auto-resending command
+          // connection, a reply lost to a reset was re-sent silently, and the entries the first
+          // run delivered stayed pending with no read failure to trigger the resync (found by chaos).
+          const take = scripts.read.run(
+            conn,
+            [this.unit.stream, epochKey],
+            [this.unit.group, consumer, String(this.epoch), count],
+          );
+          const r = await Promise.race([take, stuck]);
+          if (r === 'FENCED') throw new FencedError(unitName(this.unit));
+          if (Array.isArray(r)) {
+            const entries = parseFlatRead(r);
+            const last = entries[entries.length - 1];
+            if (last && entries.length < count) this.waitAfter = last.id;
+            return entries;
+          }
+          this.waitAfter = String(r); // nothing new: wait after the stream's newest entry
         }
-        const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
-        // On the reader's own connection, which never re-sends: on the auto-resending command
-        // connection, a reply lost to a reset was re-sent silently, and the entries the first run
-        // delivered stayed pending with no read failure to trigger the resync (found by chaos).
-        const take = scripts.read.run(
-          conn,
-          [this.unit.stream, epochKey],
-          [this.unit.group, consumer, String(this.epoch), count],
-        );
-        const r = await Promise.race([take, stuck]);
-        if (r === 'FENCED') throw new FencedError(unitName(this.unit));
-        if (Array.isArray(r)) {
-          const entries = parseFlatRead(r);
-          const last = entries[entries.length - 1];
-          if (last && entries.length < count) this.waitAfter = last.id;
-          return entries;
-        }
-        await Promise.race([
-          raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, String(r)),
-          stuck,
-        ]);
+        const after = this.waitAfter;
+        this.waitAfter = null;
+        await Promise.race([raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, after), stuck]);
         return [];
       }
       const reply = await Promise.race([
