@@ -100,6 +100,13 @@ export async function openGate(redis: BenchRedis, s: LoadShape): Promise<void> {
   }
 }
 
+/** How many of the `acc` shards rendezvous hashing gives each of `ids`, in the order of `ids`. */
+function shareOf(ids: readonly string[], shards: number): number[] {
+  const counts = ids.map(() => 0);
+  for (let s = 0; s < shards; s++) counts[ids.indexOf(rendezvousOwner(ids, 'acc', s) ?? '')]! += 1;
+  return counts;
+}
+
 /**
  * Process ids whose rendezvous assignment of the `acc` shards is as even as possible, so the scale
  * bench measures what more processes can do and not how evenly 16 shards happen to fall over a few
@@ -110,12 +117,8 @@ export function evenIds(n: number, shards: number): string[] {
   let bestMax = Infinity;
   for (let t = 0; t < 2000 && bestMax > Math.ceil(shards / n); t++) {
     const ids = Array.from({ length: n }, (_, i) => `bench-${t}-w${i}`);
-    const count = new Map<string, number>();
-    for (let s = 0; s < shards; s++) {
-      const o = rendezvousOwner(ids, 'acc', s) ?? '';
-      count.set(o, (count.get(o) ?? 0) + 1);
-    }
-    const max = count.size < n ? Infinity : Math.max(...count.values());
+    const share = shareOf(ids, shards);
+    const max = share.includes(0) ? Infinity : Math.max(...share);
     if (max < bestMax || best.length === 0) {
       best = ids;
       bestMax = max;
@@ -125,12 +128,7 @@ export function evenIds(n: number, shards: number): string[] {
 }
 
 /** The `acc` shards each of the `n` workers of `evenIds(n, shards)` owns once the assignment settles. */
-export function expectedOwned(n: number, shards: number): number[] {
-  const ids = evenIds(n, shards);
-  const counts = ids.map(() => 0);
-  for (let s = 0; s < shards; s++) counts[ids.indexOf(rendezvousOwner(ids, 'acc', s) ?? '')]! += 1;
-  return counts;
-}
+export const expectedOwned = (n: number, shards: number): number[] => shareOf(evenIds(n, shards), shards);
 
 /** Start `n` actor workers at once; resolves when each has started its runtime. */
 export function startWorkers(n: number, env: Record<string, string>): Promise<BenchChild[]> {
