@@ -152,6 +152,14 @@ describe('API: store, delivery, payments, my page, messages, admin (real store o
 
   it('my page: newest first, paginated with a cursor, every status change shows', async () => {
     const ids = [await placeOrder(f, aliceId), await placeOrder(f, aliceId), await placeOrder(f, aliceId)];
+    // My page is projected asynchronously: paginate once all three orders are on it (with only two
+    // projected so far, a first page of two rightly has no next cursor).
+    await waitFor(
+      async () =>
+        pageOf(MyPageItem).parse((await f.request('GET', '/myPages', { token: alice })).body).items.length ===
+        3,
+      { what: 'all three orders on my page' },
+    );
     const first = await waitFor(async () => {
       const page = pageOf(MyPageItem.strict()).parse(
         (await f.request('GET', '/myPages?limit=2', { token: alice })).body,
