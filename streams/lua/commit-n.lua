@@ -17,24 +17,52 @@ if redis.call('GET', KEYS[5]) ~= ARGV[2] then
 end
 local direct = ARGV[6] == 'direct'
 local cap = ARGV[7]
+local count = tonumber(ARGV[5])
 local statuses = {}
 local outIds = {}
 local entries = {}
+-- Which message ids were committed before: one ZMSCORE for the batch, not a ZSCORE per message.
+-- The state writes and the seen marks are likewise gathered into one HSET and one ZADD (several
+-- calls per message cost most of this script's time); a field set twice keeps the later value.
+local starts = {}
+local msgIds = {}
 local i = 8
-for m = 1, tonumber(ARGV[5]) do
+for m = 1, count do
+  starts[m] = i
+  if ARGV[i] == 'C' then
+    msgIds[#msgIds + 1] = ARGV[i + 2]
+    local nOut = tonumber(ARGV[i + 5])
+    local t = i + 6 + 2 * nOut
+    i = t + 1 + 2 * tonumber(ARGV[t])
+  else
+    i = i + 5
+  end
+end
+local before = {}
+for from = 1, #msgIds, 1000 do
+  local to = math.min(from + 999, #msgIds)
+  local scores = redis.call('ZMSCORE', KEYS[4], unpack(msgIds, from, to))
+  for j = from, to do
+    if scores[j - from + 1] then before[msgIds[j]] = true end
+  end
+end
+local states, seen, timers = {}, {}, {}
+for m = 1, count do
+  i = starts[m]
   local kind, entry, msgId = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   i = i + 3
   if kind == 'C' then
-    local field, value, nOut = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
-    i = i + 3
-    if redis.call('ZSCORE', KEYS[4], msgId) then
-      -- Already committed (a resent outbox entry): drop it, effects and all.
-      i = i + 2 * nOut
-      local nT = tonumber(ARGV[i])
-      i = i + 1 + 2 * nT
+    if before[msgId] then
+      -- Already committed (a resent outbox entry, or twice in this batch): drop it, effects and all.
       statuses[m] = 'DUP'
     else
-      if value ~= '' then redis.call('HSET', KEYS[2], field, value) end
+      before[msgId] = true
+      local field, value, nOut = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+      i = i + 3
+      if value ~= '' then
+        states[#states + 1] = field
+        states[#states + 1] = value
+      end
       for _ = 1, nOut do
         if not direct then
           outIds[#outIds + 1] = redis.call('XADD', KEYS[3], '*', 'd', ARGV[i], 'm', ARGV[i + 1])
@@ -51,10 +79,12 @@ for m = 1, tonumber(ARGV[5]) do
       local nT = tonumber(ARGV[i])
       i = i + 1
       for _ = 1, nT do
-        redis.call('ZADD', KEYS[7], ARGV[i], ARGV[i + 1])
+        timers[#timers + 1] = ARGV[i]
+        timers[#timers + 1] = ARGV[i + 1]
         i = i + 2
       end
-      redis.call('ZADD', KEYS[4], ARGV[3], msgId)
+      seen[#seen + 1] = ARGV[3]
+      seen[#seen + 1] = msgId
       statuses[m] = 'C'
     end
   else
@@ -66,12 +96,21 @@ for m = 1, tonumber(ARGV[5]) do
     else
       statuses[m] = 'DUP'
     end
-    i = i + 2
   end
   entries[m] = entry
 end
+-- In chunks of pairs: unpack has a stack limit.
+for from = 1, #states, 1000 do
+  redis.call('HSET', KEYS[2], unpack(states, from, math.min(from + 999, #states)))
+end
+for from = 1, #timers, 1000 do
+  redis.call('ZADD', KEYS[7], unpack(timers, from, math.min(from + 999, #timers)))
+end
+for from = 1, #seen, 1000 do
+  redis.call('ZADD', KEYS[4], unpack(seen, from, math.min(from + 999, #seen)))
+end
 -- One XACK and one XDEL for the batch (two calls per message before); acked mailbox entries are
--- deleted at once: the mailbox holds only unfinished work. In chunks: unpack has a stack limit.
+-- deleted at once: the mailbox holds only unfinished work.
 for from = 1, #entries, 1000 do
   local to = math.min(from + 999, #entries)
   redis.call('XACK', KEYS[1], ARGV[1], unpack(entries, from, to))
