@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Command } from 'ioredis';
 import type { RedisClient } from './redis.js';
 
 /**
@@ -29,15 +30,39 @@ export class Script {
       throw new Error(`${this.file.pathname} takes ${this.numKeys} keys`);
     }
     try {
-      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
+      return await send(client, 'evalsha', this.sha, keys, args);
     } catch (err) {
       // After a Redis restart or failover the script cache is empty: EVAL loads it again.
       if (err instanceof Error && err.message.startsWith('NOSCRIPT')) {
-        return client.eval(this.lua, keys.length, ...keys, ...args);
+        return send(client, 'eval', this.lua, keys, args);
       }
       throw err;
     }
   }
+}
+
+/**
+ * EVALSHA / EVAL with arguments that are flat already. ioredis's own command methods run
+ * `Array.prototype.flat` over every argument (≈ 60 ns each in V8: a commit of 100 messages has
+ * ≈ 900 arguments, and that was ≈ 5 % of the worker's CPU per message); here the command is made
+ * empty and given its argument list, as strings
+ * (the constructor stringifies what it is given). `Command.args` is public; nothing else of the command changes
+ * (the reply is decoded as UTF-8 like `evalsha`'s, Cluster routes it by its first key). Such a
+ * command is sent at once, not auto-pipelined: it is one large write either way.
+ */
+function send(
+  client: RedisClient,
+  name: 'evalsha' | 'eval',
+  script: string,
+  keys: readonly string[],
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  const cmd = new Command(name, [], { replyEncoding: 'utf8' });
+  const all: string[] = [script, String(keys.length), ...keys];
+  for (const a of args) all.push(typeof a === 'string' ? a : String(a)); // as the constructor would
+  cmd.args = all;
+  void client.sendCommand(cmd);
+  return cmd.promise as Promise<unknown>;
 }
 
 const lua = (name: string) => new Script(new URL(`./lua/${name}.lua`, import.meta.url));
