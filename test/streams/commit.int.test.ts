@@ -8,7 +8,7 @@ import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
  * reply a Redis restart ate: the second run must change nothing. Found by the chaos run: a poison
  * message dead-lettered just before Redis was killed came back as two dead letters.
  */
-describe('commit and ack scripts re-sent after a lost reply (real redis-server)', () => {
+describe('commit and ack scripts: batches, resends after a lost reply, an empty script cache (real redis-server)', () => {
   async function pendingMailbox(entries: readonly string[]) {
     const redis = new Redis((await sharedRedis()).url);
     onRunEnd(() => Promise.resolve(redis.disconnect()));
@@ -59,5 +59,39 @@ describe('commit and ack scripts re-sent after a lost reply (real redis-server)'
     expect(await redis.xlen(k.dlq)).to.equal(1);
     const pending = await redis.xpending(k.mbx, 'g');
     expect(pending[0]).to.equal(0);
+  });
+
+  it('commit of a batch: a message id twice is committed once; a key written twice keeps the later state; timers and seen marks are written', async () => {
+    const { redis, k, ids } = await pendingMailbox(['a', 'b', 'c']);
+    const keys = [k.mbx, k.state, k.outbox, k.seen, k.epoch, k.dlq, k.timers, k.dest];
+    const now = Date.now();
+    const args = [
+      ...['g', '1', now, now - 60_000, 3, 'direct', 10_000],
+      ...['C', ids[0]!, 'msg-a', 'k1', '{"v":1}', 1, 8, '{"i":"out-a"}', 1, now + 5000, 'timer-a'],
+      ...['C', ids[1]!, 'msg-a', 'k1', '{"v":9}', 1, 8, '{"i":"out-dup"}', 0],
+      ...['C', ids[2]!, 'msg-c', 'k1', '{"v":2}', 1, 8, '{"i":"out-c"}', 0],
+    ];
+    const reply = (await scripts.commit.run(redis, keys, args)) as unknown[];
+    expect(reply[1]).to.deep.equal(['C', 'DUP', 'C']);
+    expect(await redis.hget(k.state, 'k1')).to.equal('{"v":2}');
+    const out = await redis.xrange(k.dest, '-', '+');
+    expect(out.map(([, f]) => f[1])).to.deep.equal(['{"i":"out-a"}', '{"i":"out-c"}']);
+    expect(await redis.zrange(k.timers, '0', '-1')).to.deep.equal(['timer-a']);
+    expect(await redis.zmscore(k.seen, 'msg-a', 'msg-c', 'msg-x')).to.deep.equal([
+      String(now),
+      String(now),
+      null,
+    ]);
+    expect(await redis.xlen(k.mbx)).to.equal(0); // all three acked and deleted, the duplicate too
+  });
+
+  it('runs from an empty script cache (after a Redis restart): EVALSHA falls back to EVAL', async () => {
+    const { redis, k, ids } = await pendingMailbox(['x']);
+    await redis.script('FLUSH');
+    expect(await redis.script('EXISTS', scripts.ack.sha)).to.deep.equal([0]);
+    const args = ['g', '1', Date.now(), 1, 'A', ids[0]!];
+    expect(await scripts.ack.run(redis, [k.mbx, k.epoch, k.dlq], args)).to.equal('OK');
+    expect(await redis.script('EXISTS', scripts.ack.sha)).to.deep.equal([1]);
+    expect((await redis.xpending(k.mbx, 'g'))[0]).to.equal(0);
   });
 });
