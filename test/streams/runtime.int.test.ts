@@ -3,7 +3,7 @@ import { testRuntime } from '../support/runtime.js';
 import { Keys } from '../../streams/keys.js';
 import { seqActor, recordingSubscriber, type SeqState } from '../support/seq-actor.js';
 import { waitFor } from '../support/processes.js';
-import type { ActorRuntime } from '../../streams/index.js';
+import { TerminalError, type ActorRuntime } from '../../streams/index.js';
 
 async function stateOf(rt: ActorRuntime, type: string, key: string): Promise<SeqState | null> {
   const s = await rt.state(type, key);
@@ -157,5 +157,53 @@ describe('actor runtime (real redis-server)', () => {
     await waitFor(() => replicas.reduce((n, { rt: r }) => n + r.ownedUnits().length, 0) === 4, {
       what: 'the 4 event shards owned by the replicas',
     });
+  });
+
+  it('retries a failing subscriber with back-off until it succeeds; dead-letters a terminal failure at once and one that never heals after maxAttempts', async () => {
+    const { rt } = await testRuntime();
+    started.push(rt);
+    rt.actor(seqActor('seq'));
+    const attempts: { key: string; attempt: number; at: number }[] = [];
+    const handled = new Set<string>();
+    rt.subscriber(
+      {
+        name: 'rec',
+        decode: (m) => m,
+        handle(_event, ctx) {
+          attempts.push({ key: ctx.key, attempt: ctx.attempt, at: Date.now() });
+          if (ctx.key === 'terminal') return Promise.reject(new TerminalError('cannot be handled'));
+          if (ctx.key === 'never') return Promise.reject(new Error('never heals'));
+          if (ctx.key === 'flaky' && ctx.attempt < 3) return Promise.reject(new Error('not yet'));
+          handled.add(ctx.key);
+          return Promise.resolve();
+        },
+      },
+      { maxAttempts: 3, maxBackoffMs: 1000 },
+    );
+    await rt.start();
+    for (const key of ['flaky', 'terminal', 'never', 'ok']) {
+      await rt.tell({ type: 'seq', key }, { type: 'Step', data: { seq: 1 } });
+    }
+    const letters = await waitFor(
+      async () => {
+        const d = await rt.deadLetters(10);
+        return d.length === 2 && handled.size === 2 ? d : null;
+      },
+      { what: 'flaky and ok handled, terminal and never dead-lettered' },
+    );
+    expect([...handled].sort()).to.deep.equal(['flaky', 'ok']);
+    expect(letters.map((l) => l.error).sort()).to.deep.equal([
+      'Error: never heals',
+      'TerminalError: cannot be handled',
+    ]);
+    const of = (key: string) => attempts.filter((a) => a.key === key);
+    expect(of('flaky').map((a) => a.attempt)).to.deep.equal([1, 2, 3]);
+    expect(of('never').map((a) => a.attempt)).to.deep.equal([1, 2, 3]);
+    expect(of('terminal').map((a) => a.attempt)).to.deep.equal([1]);
+    expect(of('ok').map((a) => a.attempt)).to.deep.equal([1]);
+    // Jittered back-off between attempts: 100-200 ms before the second, 200-400 ms before the third.
+    const [a1, a2, a3] = of('flaky');
+    expect(a2!.at - a1!.at).to.be.within(90, 1000);
+    expect(a3!.at - a2!.at).to.be.within(190, 1000);
   });
 });
