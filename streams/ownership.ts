@@ -5,6 +5,8 @@ import { abortableDelay } from './stream-io.js';
 import { ShardRunner } from './shard-runner.js';
 import { unitName, type Handling, type RunnerEnv, type Unit } from './unit.js';
 import { RateLimitedLog } from './log.js';
+import { heartbeat } from './membership.js';
+import { watchStalls } from './watchdog.js';
 
 /** A consumer group this process runs: its shards and how to handle one it comes to own. */
 export interface GroupSpec {
@@ -129,25 +131,8 @@ export class Coordinator {
     const desired = new Set<string>();
     const heirs = new Set<string>();
     const byName = new Map<string, { unit: Unit; spec: GroupSpec }>();
-    // Every group's heartbeat in parallel: one round trip per round, not three per group, so a
-    // round (and with it the takeover of a dead process's shards) stays short under load.
-    const lives = await Promise.all(
-      this.groups.map(async (spec) => {
-        const members = this.env.keys.members(spec.group);
-        const [, , scored] = await Promise.all([
-          this.env.redis.zadd(members, String(now), this.processId),
-          this.env.redis.zremrangebyscore(members, '-inf', String(now - ttl)),
-          this.env.redis.zrange(members, '0', '-1', 'WITHSCORES'),
-        ]);
-        const live: string[] = [];
-        const fresh = new Set<string>();
-        for (let i = 0; i + 1 < scored.length; i += 2) {
-          live.push(scored[i]!);
-          if (now - Number(scored[i + 1]) <= this.silentMs) fresh.add(scored[i]!);
-        }
-        return { live, fresh };
-      }),
-    );
+    const groups = this.groups.map((g) => g.group);
+    const lives = await heartbeat(this.env, groups, this.processId, now, ttl, this.silentMs);
     for (const [g, spec] of this.groups.entries()) {
       const { live, fresh } = lives[g]!;
       this.fresh.set(spec.group, fresh);
@@ -168,8 +153,7 @@ export class Coordinator {
       if (!o.ended) continue;
       const entry = byName.get(name);
       if (o.runner.fenced || !entry || this.closing) {
-        this.owned.delete(name);
-        this.env.metrics.owned.set({ type: o.runner.unit.group, shard: o.runner.unit.shard }, 0);
+        this.forget(name, o.runner.unit);
       } else {
         this.launch(entry.unit, entry.spec, o.runner.epoch);
       }
@@ -182,8 +166,7 @@ export class Coordinator {
         const ok = await scripts.renew.run(this.env.redis, [lease], [this.processId, ttl]);
         if (ok !== 1) {
           o.runner.fail(new FencedError(name));
-          this.owned.delete(name);
-          this.env.metrics.owned.set({ type: o.runner.unit.group, shard: o.runner.unit.shard }, 0);
+          this.forget(name, o.runner.unit);
         }
       }),
     );
@@ -282,9 +265,8 @@ export class Coordinator {
     const o = this.owned.get(name);
     if (!o) return;
     await o.runner.stop();
-    this.owned.delete(name);
     const { unit } = o.runner;
-    this.env.metrics.owned.set({ type: unit.group, shard: unit.shard }, 0);
+    this.forget(name, unit);
     if (!o.runner.fenced) {
       await scripts.release
         .run(this.env.redis, [this.env.keys.lease(unit.root, unit.group)], [this.processId])
@@ -293,29 +275,21 @@ export class Coordinator {
     }
   }
 
+  private forget(name: string, unit: Unit): void {
+    this.owned.delete(name);
+    this.env.metrics.owned.set({ type: unit.group, shard: unit.shard }, 0);
+  }
+
   /** A blocking read that silently stopped (after a reconnect) gets a fresh connection. */
   private watchdog(): void {
-    const now = Date.now();
-    let stuck = false;
-    for (const o of this.owned.values()) {
-      if (o.ended) continue;
-      const r = o.runner;
-      // Measured from the later of the last progress and the last kick, so a kick buys the loop
-      // one stall period; kicks are forgiven only by progress made after the last of them.
-      if (now - Math.max(r.lastProgress, r.lastKickAt) > this.settings.stallMs) {
-        if (r.kicks >= 3) stuck = true;
-        else {
-          this.errors.warn(
-            'stall',
-            { unit: unitName(r.unit) },
-            'consumer loop made no progress: restarting its read',
-          );
-          r.kick();
-        }
-      } else if (r.lastProgress > r.lastKickAt) {
-        r.kicks = 0;
-      }
-    }
+    const running = [...this.owned.values()].filter((o) => !o.ended).map((o) => o.runner);
+    const stuck = watchStalls(running, Date.now(), this.settings.stallMs, (r) =>
+      this.errors.warn(
+        'stall',
+        { unit: unitName(r.unit) },
+        'consumer loop made no progress: restarting its read',
+      ),
+    );
     this.stalled = stuck;
     this.env.metrics.stalled.set(stuck ? 1 : 0);
   }
