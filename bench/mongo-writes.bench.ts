@@ -1,0 +1,104 @@
+/**
+ * `npm run bench:mongo-writes`: would batching the projections' Mongo writes pay off? The my-page
+ * upsert exactly as the Mongo read models write it (filtered on the source's version, upsert),
+ * against a private FerretDB 1.24 on SQLite (the Mongo-wire server of this project's tests), in
+ * one run, three ways over fresh documents:
+ * - one by one (`updateOne`, awaited in turn): what a projector shard does for one key's events;
+ * - concurrently (`updateOne` × CONCURRENCY in flight): what many keys' events do today;
+ * - batched (`bulkWrite` of BATCH upserts, ordered): the write batching in question.
+ *
+ * Prints one JSON line. Knobs (env): WRITES (default 500 per way), BATCH (100), CONCURRENCY (50).
+ */
+import { createConnection } from 'mongoose';
+import { bindModels } from '../views/mongo/schemas.js';
+import { killAll } from '../test/support/processes.js';
+import { startFerret } from '../test/support/ferretdb.js';
+import { num, round } from './support/actor-load.js';
+
+const WRITES = num('WRITES', 500);
+const BATCH = num('BATCH', 100);
+const CONCURRENCY = num('CONCURRENCY', 50);
+
+type Model = Awaited<ReturnType<typeof bindModels>>['myPages'];
+type Way = (m: Model, ids: string[]) => Promise<void>;
+
+const upsert = (id: string) => ({
+  filter: { _id: id, $or: [{ 'v.order': { $lt: 1 } }, { 'v.order': { $exists: false } }] },
+  update: { $set: { customerId: 'c-bench', 'v.order': 1, orderStatus: 'Ordered' } },
+});
+const write = (m: Model, id: string) =>
+  m.updateOne(upsert(id).filter as never, upsert(id).update, { upsert: true });
+
+const ways: Record<string, Way> = {
+  one_by_one: async (m, ids) => {
+    for (const id of ids) await write(m, id);
+  },
+  concurrent: async (m, ids) => {
+    for (let i = 0; i < ids.length; i += CONCURRENCY) {
+      await Promise.all(ids.slice(i, i + CONCURRENCY).map((id) => write(m, id)));
+    }
+  },
+  batched: async (m, ids) => {
+    for (let i = 0; i < ids.length; i += BATCH) {
+      const ops = ids.slice(i, i + BATCH).map((id) => ({ updateOne: { ...upsert(id), upsert: true } }));
+      await m.bulkWrite(ops, { ordered: true });
+    }
+  },
+};
+
+const ferret = await startFerret();
+let runs = 0;
+/**
+ * One way, WRITES upserts of new documents into a fresh database (FerretDB's cost per write grows
+ * with the collection, so every way starts from the same empty one). Returns ms per upsert.
+ */
+async function timed(name: string, way: Way): Promise<number> {
+  const conn = await createConnection(`${ferret.url}bench_${name}_${++runs}`, {
+    bufferCommands: false,
+  }).asPromise();
+  try {
+    const { myPages } = await bindModels(conn);
+    await write(myPages, 'warmup'); // the collection and its table exist before the clock starts
+    const ids = Array.from({ length: WRITES }, (_, i) => `${name}-${i}`);
+    const t0 = performance.now();
+    await way(myPages, ids);
+    const ms = performance.now() - t0;
+    if ((await myPages.countDocuments({ _id: { $in: ids } })) !== WRITES) {
+      throw new Error(`${name}: not every upsert was applied`);
+    }
+    await conn.dropDatabase();
+    return ms / WRITES;
+  } finally {
+    await conn.close();
+  }
+}
+
+try {
+  // Two rounds in alternating order; the best (least disturbed) of each way is compared.
+  const best: Record<string, number> = {};
+  for (const order of [Object.keys(ways), Object.keys(ways).reverse()]) {
+    for (const name of order) best[name] = Math.min(best[name] ?? Infinity, await timed(name, ways[name]!));
+  }
+  const figure = (name: string) => ({
+    upserts_per_s: Math.round(1000 / best[name]!),
+    ms_per_upsert: round(best[name]!),
+  });
+  console.log(
+    JSON.stringify({
+      bench: 'mongo-writes',
+      server: 'FerretDB 1.24, SQLite backend',
+      one_by_one: figure('one_by_one'),
+      concurrent: figure('concurrent'),
+      batched: figure('batched'),
+      batched_vs_one_by_one: round(best.one_by_one! / best.batched!),
+      batched_vs_concurrent: round(best.concurrent! / best.batched!),
+      writes: WRITES,
+      batch: BATCH,
+      concurrency: CONCURRENCY,
+      node: process.version,
+    }),
+  );
+} finally {
+  await ferret.stop();
+  await killAll();
+}
