@@ -7,6 +7,11 @@
  * - concurrently (`updateOne` × CONCURRENCY in flight): what many keys' events do today;
  * - batched (`bulkWrite` of BATCH upserts, ordered): the write batching in question.
  *
+ * And a probe of what batching would have to rely on: an ordered bulk of three upserts whose
+ * second is stale (its version filter matches nothing, so its insert hits the existing `_id`):
+ * which error index the server reports, and which upserts it applied. The read models need each
+ * upsert's own outcome (applied, or stale).
+ *
  * Prints one JSON line. Knobs (env): WRITES (default 500 per way), BATCH (100), CONCURRENCY (50).
  */
 import { createConnection } from 'mongoose';
@@ -73,6 +78,32 @@ async function timed(name: string, way: Way): Promise<number> {
   }
 }
 
+/** The probe: what the server says about an ordered bulk [new, stale, new]. */
+async function staleInBulk(): Promise<{ reported_error_index: unknown; applied: string[] }> {
+  const conn = await createConnection(`${ferret.url}bench_probe`, { bufferCommands: false }).asPromise();
+  try {
+    const { myPages } = await bindModels(conn);
+    await myPages.create({ _id: 'kept', customerId: 'c-bench', v: { order: 5 } });
+    const stale = {
+      filter: { _id: 'kept', $or: [{ 'v.order': { $lt: 3 } }, { 'v.order': { $exists: false } }] },
+      update: { $set: { 'v.order': 3, orderStatus: 'Stale' } },
+    };
+    const ops = [upsert('first'), stale, upsert('third')].map((u) => ({ updateOne: { ...u, upsert: true } }));
+    let reported: unknown = null;
+    try {
+      await myPages.bulkWrite(ops, { ordered: true });
+    } catch (err) {
+      const list = (err as { writeErrors?: { index?: unknown }[] }).writeErrors;
+      reported = Array.isArray(list) ? list.map((e) => e.index) : list;
+    }
+    const docs = await myPages.find({ orderStatus: { $in: ['Ordered', 'Stale'] } }).lean();
+    await conn.dropDatabase();
+    return { reported_error_index: reported, applied: docs.map((d) => String(d._id)).sort() };
+  } finally {
+    await conn.close();
+  }
+}
+
 try {
   // Two rounds in alternating order; the best (least disturbed) of each way is compared.
   const best: Record<string, number> = {};
@@ -90,6 +121,7 @@ try {
       one_by_one: figure('one_by_one'),
       concurrent: figure('concurrent'),
       batched: figure('batched'),
+      ordered_bulk_with_stale_upsert_at_1: await staleInBulk(),
       batched_vs_one_by_one: round(best.one_by_one! / best.batched!),
       batched_vs_concurrent: round(best.concurrent! / best.batched!),
       writes: WRITES,

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
-const order = ['runtime', 'orders', 'saga', 'recovery', 'soak', 'durability', 'scale'];
+const order = ['runtime', 'orders', 'saga', 'recovery', 'soak', 'durability', 'scale', 'mongo-writes'];
 const present = new Set(
   readdirSync('dist/bench')
     .filter((f) => f.endsWith('.bench.js'))
