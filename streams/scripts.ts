@@ -44,11 +44,11 @@ export class Script {
 /**
  * EVALSHA / EVAL with arguments that are flat already. ioredis's own command methods run
  * `Array.prototype.flat` over every argument (≈ 60 ns each in V8: a commit of 100 messages has
- * ≈ 900 arguments, and that was ≈ 5 % of the worker's CPU per message); here the command is made
- * empty and given its argument list, as strings
- * (the constructor stringifies what it is given). `Command.args` is public; nothing else of the command changes
- * (the reply is decoded as UTF-8 like `evalsha`'s, Cluster routes it by its first key). Such a
- * command is sent at once, not auto-pipelined: it is one large write either way.
+ * ≈ 900 arguments, and that was ≈ 5 % of the worker's CPU per message). Here the command is made
+ * empty and then given its arguments, as strings (what its constructor would have made of them).
+ * `Command.args` is public; nothing else of the command changes: the reply is decoded as UTF-8
+ * like `evalsha`'s, and Cluster routes it by its first key. It is sent at once, not through the
+ * auto-pipeline, which would copy the large command into a second write for nothing.
  */
 function send(
   client: RedisClient,
