@@ -1,8 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import pRetry from 'p-retry';
 import { encode, envelope, type Envelope } from './codec.js';
 import { Committer } from './committer.js';
-import { FencedError, isTerminal } from './errors.js';
+import { FencedError } from './errors.js';
 import type { Keys } from './keys.js';
 import {
   DeclaredDestinations,
@@ -16,7 +15,8 @@ import { ReplicaWaiter } from './replication.js';
 import type { Router } from './router.js';
 import { scripts } from './scripts.js';
 import type { Handling, RunnerEnv, Unit } from './unit.js';
-import { abortableDelay, describe } from './stream-io.js';
+import { describe } from './stream-io.js';
+import { retryAfter } from './retries.js';
 import type { ActorBehavior, Handled, Message } from './types.js';
 
 type Op =
@@ -124,17 +124,11 @@ export class ActorHandling<S> implements Handling {
       // the worker's CPU per message in the profile, and almost every message succeeds at once.
       result = await this.attempt(cur.s, msg, env, 1);
     } catch (first) {
-      if (signal.aborted) throw first; // the shard is going away: leave the entry pending
-      if (isTerminal(first) || this.settings.maxAttempts <= 1) {
-        return this.deadLetter(entryId, env.id, describe(first), encode(env));
-      }
-      metrics.retried.inc({ type });
-      try {
-        result = await this.retry(cur.s, msg, env, signal);
-      } catch (err) {
-        if (signal.aborted) throw err;
-        return this.deadLetter(entryId, env.id, describe(err), encode(env));
-      }
+      const policy = { maxAttempts: this.settings.maxAttempts, firstBackoffMs: 50, maxBackoffMs: 5000 };
+      const onRetry = () => metrics.retried.inc({ type });
+      const r = await retryAfter(first, (n) => this.attempt(cur.s, msg, env, n), policy, signal, onRetry);
+      if ('failed' in r) return this.deadLetter(entryId, env.id, describe(r.failed), encode(env));
+      result = r.value;
     }
     const next: Versioned<S> = { v: cur.v + 1, s: result.state };
     const status = await this.committer.submit(this.commitOp(entryId, env, next, result));
@@ -156,26 +150,6 @@ export class ActorHandling<S> implements Handling {
     } finally {
       this.handlerSeconds.observe((performance.now() - t0) / 1000);
     }
-  }
-
-  /** Attempts 2..maxAttempts after the first failed, with jittered exponential back-off. */
-  private async retry(s: S, msg: Message, env: Envelope, signal: AbortSignal): Promise<Handled<S>> {
-    const { metrics } = this.env;
-    const type = this.unit.group;
-    // p-retry runs its first try at once: wait the first back-off step (50-100 ms) before it.
-    await abortableDelay(50 + Math.random() * 50, signal);
-    return pRetry((n) => this.attempt(s, msg, env, n + 1), {
-      retries: this.settings.maxAttempts - 2,
-      minTimeout: 100, // the second back-off step: the same delays as before the bare first attempt
-      maxTimeout: 5000,
-      factor: 2,
-      randomize: true,
-      signal,
-      onFailedAttempt: ({ error, retriesLeft }) => {
-        if (retriesLeft > 0 && !isTerminal(error)) metrics.retried.inc({ type });
-      },
-      shouldRetry: ({ error }) => !isTerminal(error) && !signal.aborted,
-    });
   }
 
   async deadLetter(entryId: string, msgId: string, reason: string, payload: string): Promise<void> {

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import pRetry from 'p-retry';
 import { encode, type Envelope } from './codec.js';
 import { Committer } from './committer.js';
-import { FencedError, isTerminal } from './errors.js';
+import { FencedError } from './errors.js';
 import { scripts } from './scripts.js';
 import type { Handling, RunnerEnv, Unit } from './unit.js';
-import { abortableDelay, describe } from './stream-io.js';
+import { describe } from './stream-io.js';
+import { retryAfter } from './retries.js';
 import type { Message, Subscriber } from './types.js';
 
 type Op =
@@ -60,17 +60,11 @@ export class SubscriberHandling implements Handling {
       // the store's busy CPU in the orders bench, and almost every event succeeds at once.
       await this.attempt(event, env, 1);
     } catch (first) {
-      if (signal.aborted) throw first; // the shard is going away: leave the entry pending
-      if (isTerminal(first) || this.settings.maxAttempts <= 1) {
-        return this.deadLetter(entryId, env.id, describe(first), encode(env));
-      }
-      metrics.retried.inc({ type });
-      try {
-        await this.retry(event, env, signal);
-      } catch (err) {
-        if (signal.aborted) throw err;
-        return this.deadLetter(entryId, env.id, describe(err), encode(env));
-      }
+      const { maxAttempts, maxBackoffMs } = this.settings;
+      const policy = { maxAttempts, firstBackoffMs: 100, maxBackoffMs };
+      const onRetry = () => metrics.retried.inc({ type });
+      const r = await retryAfter(first, (n) => this.attempt(event, env, n), policy, signal, onRetry);
+      if ('failed' in r) return this.deadLetter(entryId, env.id, describe(r.failed), encode(env));
     }
     await this.committer.submit({ kind: 'A', entryId });
     metrics.handled.inc({ type });
@@ -84,28 +78,6 @@ export class SubscriberHandling implements Handling {
     } finally {
       this.handlerSeconds.observe((performance.now() - t0) / 1000);
     }
-  }
-
-  /** Attempts 2..maxAttempts (endless for Infinity) after the first failed, with jittered back-off. */
-  private async retry(event: Message, env: Envelope, signal: AbortSignal): Promise<void> {
-    const { metrics } = this.env;
-    const type = this.unit.group;
-    const { maxAttempts, maxBackoffMs } = this.settings;
-    // p-retry runs its first try at once: wait the first back-off step (100-200 ms) before it, so
-    // the delays are those of p-retry over all attempts (minTimeout 100, factor 2, randomized).
-    await abortableDelay(Math.min(100 * (1 + Math.random()), maxBackoffMs), signal);
-    await pRetry((n) => this.attempt(event, env, n + 1), {
-      retries: maxAttempts === Infinity ? Infinity : maxAttempts - 2,
-      minTimeout: 200,
-      maxTimeout: maxBackoffMs,
-      factor: 2,
-      randomize: true,
-      signal,
-      shouldRetry: ({ error }) => !isTerminal(error) && !signal.aborted,
-      onFailedAttempt: ({ error, retriesLeft }) => {
-        if (retriesLeft > 0 && !isTerminal(error)) metrics.retried.inc({ type });
-      },
-    });
   }
 
   async deadLetter(entryId: string, _msgId: string, reason: string, payload: string): Promise<void> {
