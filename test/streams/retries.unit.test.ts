@@ -4,16 +4,20 @@ import { retryAfter } from '../../streams/retries.js';
 
 describe('retryAfter: attempts 2..n after a failed first attempt', () => {
   const policy = { maxAttempts: 4, firstBackoffMs: 1, maxBackoffMs: 5 };
+  /** An attempt function that records its attempt numbers and fails with `fail(n)` until `okFrom`. */
+  const recorded =
+    (seen: number[], fail: (n: number) => Error, okFrom = Infinity) =>
+    (n: number) => {
+      seen.push(n);
+      return n >= okFrom ? Promise.resolve(`ok at ${n}`) : Promise.reject(fail(n));
+    };
 
   it('retries until an attempt succeeds, numbering the attempts from 2', async () => {
     const seen: number[] = [];
     let retries = 0;
     const r = await retryAfter(
       new Error('first'),
-      (n) => {
-        seen.push(n);
-        return n < 3 ? Promise.reject(new Error(`attempt ${n}`)) : Promise.resolve(`ok at ${n}`);
-      },
+      recorded(seen, (n) => new Error(`attempt ${n}`), 3),
       policy,
       new AbortController().signal,
       () => retries++,
@@ -27,10 +31,7 @@ describe('retryAfter: attempts 2..n after a failed first attempt', () => {
     const seen: number[] = [];
     const r = await retryAfter(
       new Error('first'),
-      (n) => {
-        seen.push(n);
-        return Promise.reject(new Error(`attempt ${n}`));
-      },
+      recorded(seen, (n) => new Error(`attempt ${n}`)),
       policy,
       new AbortController().signal,
       () => undefined,
@@ -47,10 +48,7 @@ describe('retryAfter: attempts 2..n after a failed first attempt', () => {
     const seen: number[] = [];
     const later = await retryAfter(
       new Error('first'),
-      (n) => {
-        seen.push(n);
-        return Promise.reject(new TerminalError(`attempt ${n}`));
-      },
+      recorded(seen, (n) => new TerminalError(`attempt ${n}`)),
       policy,
       signal,
       () => undefined,
