@@ -66,8 +66,7 @@ export class SubscriberHandling implements Handling {
       const r = await retryAfter(first, (n) => this.attempt(event, env, n), policy, signal, onRetry);
       if ('failed' in r) return this.deadLetter(entryId, env.id, describe(r.failed), encode(env));
     }
-    await this.committer.submit({ kind: 'A', entryId });
-    metrics.handled.inc({ type });
+    await this.committer.submit({ kind: 'A', entryId }); // counted in `handled` by the ack, once per batch
   }
 
   /** One run of the handler, timed. */
@@ -99,12 +98,16 @@ export class SubscriberHandling implements Handling {
 
   private async ack(ops: Op[]): Promise<'OK'[]> {
     const args: (string | number)[] = [this.unit.group, String(this.epoch), Date.now(), ops.length];
+    let handled = 0;
     for (const op of ops) {
-      if (op.kind === 'A') args.push('A', op.entryId);
-      else args.push('D', op.entryId, op.reason, op.payload);
+      if (op.kind === 'A') {
+        args.push('A', op.entryId);
+        handled++;
+      } else args.push('D', op.entryId, op.reason, op.payload);
     }
     const reply = await scripts.ack.run(this.env.redis, [this.unit.stream, this.epochKey, this.dlqKey], args);
     if (reply === 'FENCED') throw new FencedError(`${this.unit.group}/${this.unit.shard}`);
+    if (handled > 0) this.env.metrics.handled.inc({ type: this.unit.group }, handled);
     return ops.map(() => 'OK' as const);
   }
 }
