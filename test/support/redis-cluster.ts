@@ -100,6 +100,17 @@ async function launchCluster(replicas: 0 | 1, onStop: () => void): Promise<Redis
       intervalMs: 100,
       what: 'cluster_state:ok on every node',
     });
+    // A replica can take its master's place only once it has synced: killed before that (Redis
+    // delays the first diskless sync by 5 s), a master is never replaced, since its replica refuses
+    // ("disconnected from master for longer than allowed"). Seen in the failover test once orders
+    // started fast enough to reach the kill within those 5 s.
+    if (replicas > 0) {
+      await waitFor(() => replicasInSync(nodes, MASTERS * replicas), {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+        what: 'every replica synced with its master',
+      });
+    }
   } catch (err) {
     await stop();
     throw err;
@@ -146,6 +157,16 @@ async function allOk(nodes: readonly ClusterNode[], count: number): Promise<bool
     if (Number(field('cluster_known_nodes')) !== count) return false;
   }
   return true;
+}
+
+/** All `expected` replicas are replicas, each with its link to its master up (initial sync done). */
+async function replicasInSync(nodes: readonly ClusterNode[], expected: number): Promise<boolean> {
+  let synced = 0;
+  for (const n of nodes) {
+    const info = await withNode(n, (c) => c.info('replication'));
+    if (/^role:slave/m.test(info) && /^master_link_status:up/m.test(info)) synced++;
+  }
+  return synced === expected;
 }
 
 /** The masters, from CLUSTER SLOTS (first address of each slot range). */
