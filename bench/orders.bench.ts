@@ -5,7 +5,10 @@
  *
  * Started here: a private redis-server (AOF everysec), the payment provider as a fast local
  * HTTP server (its own process, PSP_URL), ONE store process with every role (the embedded
- * default), and the bare Koa process. Each order carries no Idempotency-Key (API.md: optional),
+ * default), the bare Koa process, and the floor process (store/floor-main.ts: token, body,
+ * charge and one XADD, with none of the actor runtime). The floor's ratio to bare Koa is the
+ * most any order path that pays synchronously and keeps the order could reach here, so the
+ * line says whether the goal is within reach on this machine at all. Each order carries no Idempotency-Key (API.md: optional),
  * so every request is a new order, paid through the provider. One customer token from the dev
  * issuer. The rate limit and load shedding are raised out of the way (and reported).
  *
@@ -69,6 +72,7 @@ async function load(url: string, token: string, seconds: number): Promise<Run> {
 async function main(): Promise<void> {
   const stack = await startStack();
   const bare = await startScript('bare-koa-main');
+  const floor = await startScript('floor-main', { REDIS_URL: stack.redis.url, PSP_URL: stack.psp.url });
   try {
     const store = await stack.store('all');
     const token = await new StoreClient(store.url).token('bench-customer', 'customer');
@@ -77,6 +81,15 @@ async function main(): Promise<void> {
     const koaCpu = cpuMeter({ server: bare.pid, loadgen: process.pid });
     const koa = await load(bare.url, token, DURATION_S);
     const koaMs = koaCpu.stop();
+    await load(floor.url, token, WARMUP_S);
+    const floorCpu = cpuMeter({
+      server: floor.pid,
+      psp: stack.psp.pid,
+      redis: stack.redis.pid ?? 0,
+      loadgen: process.pid,
+    });
+    const least = await load(floor.url, token, DURATION_S);
+    const floorMs = floorCpu.stop();
     // The store's own background work (ownership rounds, timer ticks, lag gauges), measured idle,
     // so the per-order figures can be given net of it.
     const idleCmds = await redisCommands(stack.redis.url);
@@ -110,6 +123,7 @@ async function main(): Promise<void> {
     };
 
     const ratio = Math.round((orders.perS / Math.max(1, koa.perS)) * 1000) / 1000;
+    const floorRatio = Math.round((least.perS / Math.max(1, koa.perS)) * 1000) / 1000;
     console.log(
       JSON.stringify({
         bench: 'orders',
@@ -127,6 +141,17 @@ async function main(): Promise<void> {
         bare_koa_p99_ms: koa.p99Ms,
         bare_koa_errors: koa.errors,
         ratio_to_bare_koa: ratio,
+        floor: {
+          what: 'token + body + charge (keep-alive HTTP, breaker) + one XADD; no actors, mailboxes, replies or read models',
+          orders_per_s: least.perS,
+          p50_ms: least.p50Ms,
+          p99_ms: least.p99Ms,
+          errors: least.errors,
+          ratio_to_bare_koa: floorRatio,
+          cpu_ms_per_order: per(floorMs, least.created),
+          store_vs_floor: Math.round((orders.perS / Math.max(1, least.perS)) * 1000) / 1000,
+        },
+        goal_within_reach_here: floorRatio >= GOAL_RATIO,
         cpu_ms_per_order: per(storeMs, orders.created),
         cpu_ms_per_bare_request: per(koaMs, koa.perS * DURATION_S),
         redis_commands_per_order: cmds,
@@ -154,6 +179,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await bare.stop();
+    await floor.stop();
     await stack.stop();
     await killAll();
   }

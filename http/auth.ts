@@ -8,9 +8,13 @@ import type { Middleware } from 'koa';
 import type { Config } from '../config/index.js';
 import { edgeState, USER_ROLES, type Principal, type UserRole } from './context.js';
 import { UnauthorizedError } from './errors.js';
+import { VerifiedTokens } from './verified-tokens.js';
 
 /** Lifetime of tokens issued by `POST /auth/token` in dev mode. */
 export const DEV_TOKEN_TTL_SECONDS = 3600;
+/** How long a verified token is taken on trust before it is verified again (see verified-tokens.ts). */
+export const VERIFIED_TOKEN_MAX_AGE_MS = 60_000;
+const VERIFIED_TOKENS_KEPT = 10_000;
 const ASYMMETRIC_ALGS = [
   'RS256',
   'RS384',
@@ -33,6 +37,11 @@ export interface Authenticator {
 
 type AuthConfig = Pick<Config, 'authMode' | 'jwtSecret' | 'jwksUrl' | 'jwtIssuer' | 'jwtAudience'>;
 
+export interface AuthenticatorOptions {
+  /** The clock of the verified-token cache (tests). */
+  readonly now?: () => number;
+}
+
 function isRole(v: unknown): v is UserRole {
   return typeof v === 'string' && (USER_ROLES as readonly string[]).includes(v);
 }
@@ -47,7 +56,7 @@ function principalOf(payload: JWTPayload): Principal {
 }
 
 /** Build the authenticator `config` describes. */
-export function createAuthenticator(config: AuthConfig): Authenticator {
+export function createAuthenticator(config: AuthConfig, opts: AuthenticatorOptions = {}): Authenticator {
   const secret = new TextEncoder().encode(config.jwtSecret);
   // Imported once: given the raw bytes, jose imports a WebCrypto key on every call, which cost
   // more than the HMAC itself (≈ 90 against ≈ 50 µs of CPU per verify, measured).
@@ -67,12 +76,22 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
     ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
   };
 
+  const verified = new VerifiedTokens({
+    maxEntries: VERIFIED_TOKENS_KEPT,
+    maxAgeMs: VERIFIED_TOKEN_MAX_AGE_MS,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
+
   const verify = async (token: string): Promise<Principal> => {
+    const known = verified.get(token);
+    if (known) return known;
     try {
       const { payload } = jwks
         ? await jwtVerify(token, jwks, options)
         : await jwtVerify(token, await key(), options);
-      return principalOf(payload);
+      const principal = principalOf(payload);
+      verified.remember(token, principal, payload.exp);
+      return principal;
     } catch (err) {
       if (err instanceof UnauthorizedError) throw err;
       const code = (err as { code?: unknown }).code;
