@@ -6,12 +6,16 @@
  * - An entry ends at the token's own `exp` or `maxAgeMs` after its verification, whichever is
  *   first. The cap bounds how long a token stays accepted after its key left the JWKS.
  * - Failures are never kept: a bad token is checked in full every time.
- * - At most `maxEntries` tokens are kept; the oldest is dropped first.
+ * - At most `maxEntries` tokens are kept; the oldest is dropped first. A token longer than
+ *   `MAX_KEPT_TOKEN_LENGTH` is not kept, so the cache stays within a few MB.
  *
  * HS256 verification through WebCrypto cost ≈ 30 µs of CPU per request, about 30 % of the CPU
  * of the floor in `bench:orders`.
  */
 import type { Principal } from './context.js';
+
+/** Tokens of our issuers are a few hundred characters; a longer one is verified every time. */
+export const MAX_KEPT_TOKEN_LENGTH = 2048;
 
 interface Kept {
   readonly principal: Principal;
@@ -43,6 +47,7 @@ export class VerifiedTokens {
 
   /** Keep a token that just passed verification; `expSeconds` is its `exp` claim, if any. */
   remember(token: string, principal: Principal, expSeconds: number | undefined): void {
+    if (token.length > MAX_KEPT_TOKEN_LENGTH) return;
     const now = this.now();
     const untilMs = Math.min(
       now + this.opts.maxAgeMs,

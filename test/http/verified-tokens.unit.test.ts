@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { SignJWT } from 'jose';
 import { createAuthenticator, VERIFIED_TOKEN_MAX_AGE_MS } from '../../http/auth.js';
 import { UnauthorizedError } from '../../http/errors.js';
-import { VerifiedTokens } from '../../http/verified-tokens.js';
+import { MAX_KEPT_TOKEN_LENGTH, VerifiedTokens } from '../../http/verified-tokens.js';
 
 const alice = { sub: 'alice', role: 'customer' } as const;
 const bob = { sub: 'bob', role: 'customer' } as const;
@@ -29,13 +29,16 @@ describe('verified tokens (unit)', () => {
     expect(kept.size).to.equal(0);
   });
 
-  it('does not keep a token already past its exp, and never answers for another token', () => {
+  it('does not keep a token already past its exp or an overlong one, and never answers for another token', () => {
     const kept = new VerifiedTokens({ maxEntries: 10, maxAgeMs: 60_000, now: clock });
     kept.remember('t-old', alice, now / 1000 - 1);
     expect(kept.get('t-old')).to.equal(undefined);
     kept.remember('t-a', alice, undefined);
     expect(kept.get('t-a ')).to.equal(undefined);
     expect(kept.get('t-A')).to.equal(undefined);
+    const long = 'x'.repeat(MAX_KEPT_TOKEN_LENGTH + 1);
+    kept.remember(long, alice, undefined);
+    expect(kept.get(long)).to.equal(undefined);
   });
 
   it('holds at most maxEntries, dropping the oldest first', () => {
