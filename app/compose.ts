@@ -90,7 +90,6 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
     batchSize: config.batchSize,
     blockMs: config.blockMs,
     maxDeliveries: config.maxDeliveries,
-    subscriberPaceMs: config.subscriberPaceMs,
     seenRetentionMs: config.seenRetentionMs,
     log,
     registry,

@@ -40,7 +40,6 @@ export interface Config {
   readonly leaseTtlMs: number;
   readonly batchSize: number;
   readonly blockMs: number;
-  readonly subscriberPaceMs: number;
   readonly maxDeliveries: number;
   readonly seenRetentionMs: number;
   readonly requestTimeoutMs: number;
@@ -170,7 +169,6 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
     leaseTtlMs: int(env, 'LEASE_TTL_MS', 5000, 200, 600_000),
     batchSize: int(env, 'BATCH_SIZE', 100, 1, 10_000),
     blockMs: int(env, 'BLOCK_MS', 1000, 10, 60_000),
-    subscriberPaceMs: int(env, 'SUBSCRIBER_PACE_MS', 10, 0, 1000),
     maxDeliveries: int(env, 'MAX_DELIVERIES', 5, 1, 1000),
     seenRetentionMs: int(env, 'SEEN_RETENTION_MS', 3_600_000, 1000, 7 * 86_400_000),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 8000, 100, 120_000),

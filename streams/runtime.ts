@@ -35,8 +35,6 @@ export interface RuntimeOptions {
   readonly subscriberNames: readonly string[];
   readonly maxMovesPerRound?: number;
   readonly actorCacheSize?: number;
-  /** See RunnerSettings.subscriberPaceMs; default 0 (no pacing). */
-  readonly subscriberPaceMs?: number;
 }
 
 export interface SubscriberOptions {
@@ -68,12 +66,7 @@ export class ActorRuntime {
     this.env = {
       redis: opts.redis,
       keys: this.keys,
-      settings: {
-        batchSize: opts.batchSize,
-        blockMs: opts.blockMs,
-        maxDeliveries: opts.maxDeliveries,
-        subscriberPaceMs: opts.subscriberPaceMs ?? 0,
-      },
+      settings: { batchSize: opts.batchSize, blockMs: opts.blockMs, maxDeliveries: opts.maxDeliveries },
       metrics: this.metrics,
       log: opts.log,
     };

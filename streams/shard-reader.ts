@@ -22,13 +22,6 @@ export class ShardReader {
    * nothing (a script call saved per wake-up of a lightly loaded shard).
    */
   private waitAfter: string | null = null;
-  /**
-   * When the last fenced take ran, if it found the shard caught up (fewer entries than asked
-   * for); null after a full batch, so a backlog is drained without pauses. See `pace`.
-   */
-  private caughtUpAt: number | null = null;
-  /** Ends the pacing wait in progress (`drop`). */
-  private wakePace: (() => void) | null = null;
 
   constructor(
     private readonly env: RunnerEnv,
@@ -41,15 +34,10 @@ export class ShardReader {
 
   /**
    * Entries from `from` ('>' for new ones, fenced), or null after a failure (logged, `resync`
-   * set, the connection dropped and a short pause taken) or when the loop is closing. A
-   * FencedError propagates.
+   * set, the connection dropped and a short pause taken). A FencedError propagates.
    */
   async read(from: string, count: number): Promise<Entry[] | null> {
     const { blockMs } = this.env.settings;
-    if (from === '>' && this.waitAfter === null) {
-      await this.pace();
-      if (this.closing()) return null;
-    }
     this.conn ??= blockingConnection(this.env.redis);
     const conn = this.conn;
     const consumer = `shard-${this.unit.shard}`;
@@ -68,17 +56,14 @@ export class ShardReader {
             [this.unit.stream, epochKey],
             [this.unit.group, consumer, String(this.epoch), count],
           );
-          const takenAt = Date.now();
           const r = await Promise.race([take, stuck]);
           if (r === 'FENCED') throw new FencedError(unitName(this.unit));
           if (Array.isArray(r)) {
             const entries = parseFlatRead(r);
             const last = entries[entries.length - 1];
             if (last && entries.length < count) this.waitAfter = last.id;
-            this.caughtUpAt = entries.length < count ? takenAt : null;
             return entries;
           }
-          this.caughtUpAt = takenAt;
           this.waitAfter = String(r); // nothing new: wait after the stream's newest entry
         }
         const after = this.waitAfter;
@@ -119,29 +104,6 @@ export class ShardReader {
     }
   }
 
-  /**
-   * A subscriber shard that was caught up at its last take waits until `subscriberPaceMs` after
-   * it, so the events that arrive meanwhile are taken (and acked) as one batch: a take costs the
-   * same round trips for one event as for 100 (orders bench: 2.4 events per take without pacing,
-   * 3.9 with 10 ms). Adds at most that many ms to a read model's delay; an idle shard, whose last
-   * take is older, and a shard with a backlog do not wait. Actors never wait: the edge waits on
-   * them.
-   */
-  private async pace(): Promise<void> {
-    const paceMs = this.env.settings.subscriberPaceMs;
-    if (this.unit.kind !== 'subscriber' || paceMs <= 0 || this.caughtUpAt === null) return;
-    const wait = this.caughtUpAt + paceMs - Date.now();
-    if (wait <= 0) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, wait);
-      this.wakePace = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
-    this.wakePace = null;
-  }
-
   /** How often each of these pending entries was delivered (XPENDING, one call). */
   async deliveryCounts(entries: readonly Entry[]): Promise<Map<string, number>> {
     const first = entries[0]!.id;
@@ -170,7 +132,6 @@ export class ShardReader {
     const c = this.conn;
     this.conn = null;
     c?.disconnect();
-    this.wakePace?.();
     // A closed Cluster connection may never settle its blocking command: the read must end anyway.
     this.unstick?.(new Error('blocking read abandoned with its connection'));
   }

@@ -21,11 +21,6 @@ export interface RunnerSettings {
   readonly batchSize: number;
   readonly blockMs: number;
   readonly maxDeliveries: number;
-  /**
-   * A subscriber shard that has caught up takes new entries at most once per this many ms, so
-   * under load each take is a batch instead of one event (0: take at once). Actors never wait.
-   */
-  readonly subscriberPaceMs: number;
 }
 
 export interface RunnerEnv {

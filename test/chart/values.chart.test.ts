@@ -37,7 +37,6 @@ describe('chart values: the ConfigMap', () => {
       KEY_PREFIX: 'as',
       COURIERS: 'courier-1',
     });
-    expect(data.SUBSCRIBER_PACE_MS).to.equal('10');
     for (const key of ['BATCH_SIZE', 'BLOCK_MS', 'MAX_DELIVERIES', 'REQUEST_TIMEOUT_MS', 'PSP_TIMEOUT_MS']) {
       expect(data[key], key).to.match(/^\d+$/);
     }
@@ -99,10 +98,6 @@ describe('chart values: the ConfigMap', () => {
 
   it('rejects a value that is not a whole number', async () => {
     await expectFailure(['config.leaseTtlMs=fast'], /config\.leaseTtlMs must be a positive whole number/);
-    await expectFailure(
-      ['config.subscriberPaceMs=-1'],
-      /config\.subscriberPaceMs must be a whole number, 0 or more/,
-    );
   });
 });
 

@@ -21,8 +21,6 @@ describe('config', () => {
     expect(c.couriers).to.deep.equal(['courier-1']);
     expect(c.logLevel).to.equal('info');
     expect(c.shards).to.equal(16);
-    expect(c.subscriberPaceMs).to.equal(10);
-    expect(loadConfig({ SUBSCRIBER_PACE_MS: '0' }).subscriberPaceMs).to.equal(0);
     expect(Object.isFrozen(c)).to.equal(true);
   });
 
@@ -48,7 +46,6 @@ describe('config', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, {}],
     ['SHARDS', { SHARDS: 'x' }, {}],
     ['SHARDS', { SHARDS: '0' }, {}],
-    ['SUBSCRIBER_PACE_MS', { SUBSCRIBER_PACE_MS: '-1' }, {}],
     ['PSP_SIMULATOR', { PSP_SIMULATOR: 'sideways' }, {}],
   ];
   for (const [variable, env, cli] of bad) {

@@ -39,7 +39,7 @@ describe('runtime maintenance: trimming, metrics, shutdown', () => {
     const env = {
       redis,
       keys,
-      settings: { batchSize: 10, blockMs: 100, maxDeliveries: 3, subscriberPaceMs: 0 },
+      settings: { batchSize: 10, blockMs: 100, maxDeliveries: 3 },
       metrics: runtimeMetrics(new Registry()),
       log: silentLog,
     };

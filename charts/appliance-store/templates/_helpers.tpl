@@ -170,22 +170,15 @@ returns JSON {"types": [...], "cap": N} (cap 0: no worker role).
 
 {{/*
 A whole-number setting as an environment value. Helm reads YAML numbers as floats (3600000 would
-print as 3.6e+06), so convert; fails on anything that is not a positive whole number (or, with a
-third element "zero", a whole number >= 0).
+print as 3.6e+06), so convert; fails on anything that is not a positive whole number.
 Call with (list "config.shards" .Values.config.shards).
 */}}
 {{- define "appliance-store.intEnv" -}}
 {{- $name := index . 0 }}
 {{- $v := index . 1 }}
-{{- $zero := and (gt (len .) 2) (eq (index . 2) "zero") }}
 {{- $n := int64 $v }}
-{{- $low := or (lt $n 0) (and (eq $n 0) (not $zero)) }}
-{{- if or $low (and (kindIs "string" $v) (ne (toString $n) $v)) (and (kindIs "float64" $v) (ne (float64 $n) $v)) }}
-{{- if $zero }}
-{{- fail (printf "%s must be a whole number, 0 or more, got %v" $name $v) }}
-{{- else }}
+{{- if or (le $n 0) (and (kindIs "string" $v) (ne (toString $n) $v)) (and (kindIs "float64" $v) (ne (float64 $n) $v)) }}
 {{- fail (printf "%s must be a positive whole number, got %v" $name $v) }}
-{{- end }}
 {{- end }}
 {{- printf "%d" $n | quote }}
 {{- end }}
