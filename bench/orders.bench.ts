@@ -69,6 +69,20 @@ async function load(url: string, token: string, seconds: number): Promise<Run> {
   };
 }
 
+/** Warm up, then load `url` for DURATION_S while metering the CPU of `pids` (after `atStart`). */
+async function measure(
+  url: string,
+  token: string,
+  pids: Record<string, number>,
+  atStart: () => Promise<void> = () => Promise.resolve(),
+): Promise<{ run: Run; ms: Record<string, number> }> {
+  await load(url, token, WARMUP_S);
+  await atStart();
+  const cpu = cpuMeter(pids);
+  const run = await load(url, token, DURATION_S);
+  return { run, ms: cpu.stop() };
+}
+
 async function main(): Promise<void> {
   const stack = await startStack();
   const bare = await startScript('bare-koa-main');
@@ -77,19 +91,17 @@ async function main(): Promise<void> {
     const store = await stack.store('all');
     const token = await new StoreClient(store.url).token('bench-customer', 'customer');
 
-    await load(bare.url, token, WARMUP_S);
-    const koaCpu = cpuMeter({ server: bare.pid, loadgen: process.pid });
-    const koa = await load(bare.url, token, DURATION_S);
-    const koaMs = koaCpu.stop();
-    await load(floor.url, token, WARMUP_S);
-    const floorCpu = cpuMeter({
-      server: floor.pid,
+    const { run: koa, ms: koaMs } = await measure(bare.url, token, {
+      server: bare.pid,
+      loadgen: process.pid,
+    });
+    const withPayment = (name: string, pid: number) => ({
+      [name]: pid,
       psp: stack.psp.pid,
       redis: stack.redis.pid ?? 0,
       loadgen: process.pid,
     });
-    const least = await load(floor.url, token, DURATION_S);
-    const floorMs = floorCpu.stop();
+    const { run: least, ms: floorMs } = await measure(floor.url, token, withPayment('server', floor.pid));
     // The store's own background work (ownership rounds, timer ticks, lag gauges), measured idle,
     // so the per-order figures can be given net of it.
     const idleCmds = await redisCommands(stack.redis.url);
@@ -97,16 +109,13 @@ async function main(): Promise<void> {
     await delay(IDLE_S * 1000);
     const idleMs = idleCpu.stop();
     const idlePerS = commandsPer(idleCmds, await redisCommands(stack.redis.url), IDLE_S);
-    await load(store.url, token, WARMUP_S);
-    const cmdsBefore = await redisCommands(stack.redis.url);
-    const storeCpu = cpuMeter({
-      store: store.pid,
-      psp: stack.psp.pid,
-      redis: stack.redis.pid ?? 0,
-      loadgen: process.pid,
-    });
-    const orders = await load(store.url, token, DURATION_S);
-    const storeMs = storeCpu.stop();
+    let cmdsBefore = new Map<string, number>();
+    const { run: orders, ms: storeMs } = await measure(
+      store.url,
+      token,
+      withPayment('store', store.pid),
+      async () => void (cmdsBefore = await redisCommands(stack.redis.url)),
+    );
     const cmdsAfter = await redisCommands(stack.redis.url);
     const cmds = commandsPer(cmdsBefore, cmdsAfter, orders.created);
     const totalCmds = Object.values(commandsPer(cmdsBefore, cmdsAfter, 1)).reduce((a, b) => a + b, 0);

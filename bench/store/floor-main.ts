@@ -11,8 +11,6 @@
  * its orders can serve on this machine. Env: REDIS_URL, PSP_URL. Prints `ready <url>`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
@@ -21,6 +19,7 @@ import { DEV_JWT_SECRET } from '../../config/index.js';
 import { createAuthenticator } from '../../http/auth.js';
 import { PlaceOrderBody } from '../../http/schemas.js';
 import { createHttpPaymentProvider } from '../../outbound/payment/http-provider.js';
+import { serve } from './serve.js';
 
 const need = (name: string): string => {
   const v = process.env[name];
@@ -68,18 +67,4 @@ app.use(async (ctx) => {
   ctx.status = 201;
   ctx.body = order;
 });
-const handle = app.callback();
-const server = createServer((req, res) => void handle(req, res));
-server.keepAliveTimeout = 5000;
-server.listen(0, '127.0.0.1', () => {
-  console.log(`ready http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-});
-process.once('SIGTERM', () => {
-  server.close(() => {
-    void provider
-      .close()
-      .then(() => redis.quit())
-      .then(() => process.exit(0));
-  });
-  server.closeAllConnections();
-});
+serve(app.callback(), () => provider.close().then(() => redis.quit()));
