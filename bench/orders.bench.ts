@@ -7,10 +7,12 @@
  * HTTP server (its own process, PSP_URL), ONE store process with every role (the embedded
  * default), the bare Koa process, and the floor process (store/floor-main.ts: token, body,
  * charge and one XADD, with none of the actor runtime). The floor's ratio to bare Koa is the
- * most any order path that pays synchronously and keeps the order could reach here, so the
- * line says whether the goal is within reach on this machine at all. Each order carries no Idempotency-Key (API.md: optional),
- * so every request is a new order, paid through the provider. One customer token from the dev
- * issuer. The rate limit and load shedding are raised out of the way (and reported).
+ * most that an order path in one process, paying synchronously and keeping the order, could
+ * reach here: the line says whether the goal is within reach on this machine at all.
+ *
+ * Each order carries no Idempotency-Key (API.md: optional), so every request is a new order,
+ * paid through the provider. One customer token from the dev issuer. The rate limit and load
+ * shedding are raised out of the way (and reported).
  *
  * Prints one JSON line. Knobs (env): WARMUP_SECONDS (5), DURATION_SECONDS (20), CONNECTIONS (50), IDLE_SECONDS (3),
  * SHARDS, EVENT_SHARDS (16), BENCH_CPU_PROF (a directory: the children write CPU profiles).

@@ -9,8 +9,8 @@
  * - At most `maxEntries` tokens are kept; the oldest is dropped first. A token longer than
  *   `MAX_KEPT_TOKEN_LENGTH` is not kept, so the cache stays within a few MB.
  *
- * HS256 verification through WebCrypto cost ≈ 30 µs of CPU per request, about 30 % of the CPU
- * of the floor in `bench:orders`.
+ * HS256 verification through WebCrypto was 29 % of the profile of the floor in `bench:orders`;
+ * keeping tokens took its server from 0.110 to 0.086 ms of CPU per order.
  */
 import type { Principal } from './context.js';
 

@@ -6,9 +6,9 @@
  * - the store's payment client charges through the provider (keep-alive HTTP, circuit breaker);
  * - one `XADD` keeps the paid order in Redis (the stack's redis-server, AOF everysec).
  *
- * No mailboxes, no actor hops, no reply stream, no read models, no rate limit. Whatever this
- * process serves, under the same load, bounds what any order path that pays synchronously and keeps
- * its orders can serve on this machine. Env: REDIS_URL, PSP_URL. Prints `ready <url>`.
+ * No mailboxes, no actor hops, no reply stream, no read models, no rate limit. What this process
+ * serves under the same load bounds what any order path in one process, paying synchronously and
+ * keeping its orders, can serve on this machine. Env: REDIS_URL, PSP_URL. Prints `ready <url>`.
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -42,6 +42,7 @@ const app = new Koa();
 app.use(bodyParser());
 app.use(async (ctx) => {
   const caller = await auth.verify((ctx.get('Authorization') ?? '').replace(/^Bearer /, ''));
+  if (caller.role !== 'customer') return ctx.throw(403, 'customers only');
   const body = PlaceOrderBody.parse(ctx.request.body);
   const product = findProduct(body.productId);
   if (!product) return ctx.throw(400, 'unknown product');
