@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import { encode, envelope } from './codec.js';
+import { encode, envelope, newMessageId } from './codec.js';
 import { RequestTimeoutError } from './errors.js';
 import { blockingConnection, raw, type RedisClient } from './redis.js';
 import type { Router } from './router.js';
@@ -44,7 +43,7 @@ export class Requester {
   }
 
   async request(to: Address, msg: Message, timeoutMs: number): Promise<unknown> {
-    const corr = randomBytes(9).toString('base64url');
+    const corr = newMessageId();
     const answer = new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(corr);
