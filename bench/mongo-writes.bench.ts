@@ -31,8 +31,10 @@ const upsert = (id: string) => ({
   filter: { _id: id, $or: [{ 'v.order': { $lt: 1 } }, { 'v.order': { $exists: false } }] },
   update: { $set: { customerId: 'c-bench', 'v.order': 1, orderStatus: 'Ordered' } },
 });
-const write = (m: Model, id: string) =>
-  m.updateOne(upsert(id).filter as never, upsert(id).update, { upsert: true });
+const write = (m: Model, id: string) => {
+  const { filter, update } = upsert(id);
+  return m.updateOne(filter as never, update, { upsert: true });
+};
 
 const ways: Record<string, Way> = {
   one_by_one: async (m, ids) => {

@@ -99,16 +99,16 @@ for m = 1, count do
   end
   entries[m] = entry
 end
--- In chunks of pairs: unpack has a stack limit.
-for from = 1, #states, 1000 do
-  redis.call('HSET', KEYS[2], unpack(states, from, math.min(from + 999, #states)))
+-- `cmd key` over the pairs of `list`, in chunks of 1000 arguments (unpack has a stack limit; an
+-- even chunk keeps every pair whole).
+local function pairsInChunks(cmd, key, list)
+  for from = 1, #list, 1000 do
+    redis.call(cmd, key, unpack(list, from, math.min(from + 999, #list)))
+  end
 end
-for from = 1, #timers, 1000 do
-  redis.call('ZADD', KEYS[7], unpack(timers, from, math.min(from + 999, #timers)))
-end
-for from = 1, #seen, 1000 do
-  redis.call('ZADD', KEYS[4], unpack(seen, from, math.min(from + 999, #seen)))
-end
+pairsInChunks('HSET', KEYS[2], states)
+pairsInChunks('ZADD', KEYS[7], timers)
+pairsInChunks('ZADD', KEYS[4], seen)
 -- One XACK and one XDEL for the batch (two calls per message before); acked mailbox entries are
 -- deleted at once: the mailbox holds only unfinished work.
 for from = 1, #entries, 1000 do
