@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ActorHandling } from './actor-handling.js';
 import { decode, encode, envelope } from './codec.js';
+import { GroupReaders } from './group-reader.js';
 import { Keys } from './keys.js';
 import { runtimeMetrics, type RuntimeMetrics } from './metrics.js';
 import { Coordinator, type GroupSpec } from './ownership.js';
@@ -69,6 +70,7 @@ export class ActorRuntime {
       settings: { batchSize: opts.batchSize, blockMs: opts.blockMs, maxDeliveries: opts.maxDeliveries },
       metrics: this.metrics,
       log: opts.log,
+      readers: new GroupReaders(opts.redis, opts.blockMs),
     };
     this.observe();
   }
@@ -156,6 +158,7 @@ export class ActorRuntime {
     if (this.trimTimer) clearInterval(this.trimTimer);
     await this.coordinator?.stop();
     await this.requester?.stop();
+    this.env.readers.close();
   }
 
   /** Send a command to an actor (at-least-once: the mailbox entry is the only copy). */

@@ -9,16 +9,49 @@ import type { RedisClient } from './redis.js';
  */
 export class Script {
   readonly sha: string;
-  /** null: variadic (`<name>-n.lua`). */
-  readonly numKeys: number | null;
-  private readonly lua: string;
 
-  constructor(readonly file: URL) {
-    this.lua = readFileSync(file, 'utf8');
-    this.sha = createHash('sha1').update(this.lua).digest('hex');
-    const m = /-(\d+|n)\.lua$/.exec(file.pathname);
+  /** `numKeys` null: variadic (`<name>-n.lua`). */
+  constructor(
+    readonly name: string,
+    private readonly lua: string,
+    readonly numKeys: number | null,
+  ) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  static fromFile(file: URL): Script {
+    const m = /([^/]+)-(\d+|n)\.lua$/.exec(file.pathname);
     if (!m) throw new Error(`Lua script ${file.pathname} must be named <name>-<keyCount|n>.lua`);
-    this.numKeys = m[1] === 'n' ? null : Number(m[1]);
+    return new Script(m[0], readFileSync(file, 'utf8'), m[2] === 'n' ? null : Number(m[2]));
+  }
+
+  /**
+   * This script run once per section, in one call (variadic). ARGV: the section count n, then each
+   * section's key count and argument count, then every section's arguments in turn; KEYS: every
+   * section's keys in turn. Replies with the list of the sections' replies, in order. Each section
+   * runs exactly as a call of its own would (its own fencing check, its own reply), so sections
+   * must not depend on one another. One node only: the sections' keys span hash slots.
+   */
+  many(): Script {
+    const lua = [
+      `-- ${this.name}, once per section (streams/scripts.ts, Script.many)`,
+      'local function one(KEYS, ARGV)',
+      this.lua,
+      'end',
+      'local n = tonumber(ARGV[1])',
+      'local ko, ao = 0, 1 + 2 * n',
+      'local replies = {}',
+      'for s = 1, n do',
+      '  local nk, na = tonumber(ARGV[2 * s]), tonumber(ARGV[2 * s + 1])',
+      '  local ks, as = {}, {}',
+      '  for j = 1, nk do ks[j] = KEYS[ko + j] end',
+      '  for j = 1, na do as[j] = ARGV[ao + j] end',
+      '  ko, ao = ko + nk, ao + na',
+      '  replies[s] = one(ks, as)',
+      'end',
+      'return replies',
+    ].join('\n');
+    return new Script(`${this.name} (many)`, lua, null);
   }
 
   async run(
@@ -27,7 +60,7 @@ export class Script {
     args: readonly (string | number)[],
   ): Promise<unknown> {
     if (this.numKeys !== null && keys.length !== this.numKeys) {
-      throw new Error(`${this.file.pathname} takes ${this.numKeys} keys`);
+      throw new Error(`${this.name} takes ${this.numKeys} keys`);
     }
     try {
       return await send(client, 'evalsha', this.sha, keys, args);
@@ -65,7 +98,7 @@ function send(
   return cmd.promise as Promise<unknown>;
 }
 
-const lua = (name: string) => new Script(new URL(`./lua/${name}.lua`, import.meta.url));
+const lua = (name: string) => Script.fromFile(new URL(`./lua/${name}.lua`, import.meta.url));
 
 export const scripts = {
   commit: lua('commit-n'),

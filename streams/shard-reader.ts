@@ -1,4 +1,5 @@
 import { FencedError } from './errors.js';
+import type { GroupReader } from './group-reader.js';
 import type { RateLimitedLog } from './log.js';
 import { blockingConnection, raw, type RedisClient } from './redis.js';
 import { scripts } from './scripts.js';
@@ -30,6 +31,8 @@ export class ShardReader {
     private readonly errors: RateLimitedLog,
     private readonly signal: AbortSignal,
     private readonly closing: () => boolean,
+    /** Reads of new entries go through it, with the group's other shards (one Redis node). */
+    private readonly group: GroupReader | null = null,
   ) {}
 
   /**
@@ -38,16 +41,26 @@ export class ShardReader {
    */
   async read(from: string, count: number): Promise<Entry[] | null> {
     const { blockMs } = this.env.settings;
-    this.conn ??= blockingConnection(this.env.redis);
-    const conn = this.conn;
-    const consumer = `shard-${this.unit.shard}`;
+    const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
+    let conn: RedisClient | null = null;
     try {
       const stuck = new Promise<never>((_, reject) => (this.unstick = reject));
+      if (from === '>' && this.group) {
+        // With the other shards of this group that this process owns (GroupReader).
+        const after = this.waitAfter;
+        this.waitAfter = null;
+        const take = this.group.next(this.unit, epochKey, this.epoch, count, after);
+        const entries = await Promise.race([take, stuck]);
+        const last = entries[entries.length - 1];
+        if (last && entries.length < count) this.waitAfter = last.id;
+        return entries;
+      }
+      conn = this.conn ??= blockingConnection(this.env.redis);
+      const consumer = `shard-${this.unit.shard}`;
       if (from === '>') {
         // New entries through a fenced script; when there are none, wait for the next one on the
         // blocking connection without taking it (XREAD), then take it fenced.
         if (this.waitAfter === null) {
-          const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
           // On the reader's own connection, which never re-sends: on the auto-resending command
           // connection, a reply lost to a reset was re-sent silently, and the entries the first
           // run delivered stayed pending with no read failure to trigger the resync (found by chaos).
@@ -98,7 +111,7 @@ export class ShardReader {
         return null;
       }
       this.errors.warn('read', { err, unit: unitName(this.unit) }, 'read failed; retrying');
-      if (this.conn === conn) this.drop();
+      if (conn === null || this.conn === conn) this.drop();
       await abortableDelay(Math.min(1000, blockMs), this.signal);
       return null;
     }
@@ -132,6 +145,7 @@ export class ShardReader {
     const c = this.conn;
     this.conn = null;
     c?.disconnect();
+    this.group?.cancel(this.unit.stream, new Error('read abandoned'));
     // A closed Cluster connection may never settle its blocking command: the read must end anyway.
     this.unstick?.(new Error('blocking read abandoned with its connection'));
   }

@@ -43,7 +43,15 @@ export class ShardRunner {
     private readonly handling: Handling,
   ) {
     this.errors = new RateLimitedLog(env.log, 10_000);
-    this.reader = new ShardReader(env, unit, epoch, this.errors, this.abort.signal, () => this.closing);
+    this.reader = new ShardReader(
+      env,
+      unit,
+      epoch,
+      this.errors,
+      this.abort.signal,
+      () => this.closing,
+      env.readers.for(unit.group),
+    );
   }
 
   get fenced(): boolean {

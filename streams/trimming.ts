@@ -2,7 +2,7 @@ import { raw } from './redis.js';
 import type { RunnerEnv } from './unit.js';
 
 /** Delete everything below the oldest entry some group still needs (never unacked work). */
-export async function trimEventStream(env: RunnerEnv, stream: string): Promise<void> {
+export async function trimEventStream(env: Pick<RunnerEnv, 'redis'>, stream: string): Promise<void> {
   const groups = (await raw(env.redis, 'XINFO', 'GROUPS', stream)) as unknown[];
   let min: string | null = null;
   for (const g of groups) {

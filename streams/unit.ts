@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { GroupReaders } from './group-reader.js';
 import type { Envelope } from './codec.js';
 import type { Keys } from './keys.js';
 import type { RuntimeMetrics } from './metrics.js';
@@ -29,6 +30,8 @@ export interface RunnerEnv {
   readonly settings: RunnerSettings;
   readonly metrics: RuntimeMetrics;
   readonly log: Logger;
+  /** Reads of new entries, shared by the shards of a group that this process owns. */
+  readonly readers: GroupReaders;
 }
 
 /** How a kind of unit handles entries: the runner does reading, ordering and shutdown. */

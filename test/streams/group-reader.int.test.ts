@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { FencedError } from '../../streams/errors.js';
+import { GroupReader } from '../../streams/group-reader.js';
+import type { Unit } from '../../streams/unit.js';
+import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
+
+/** Calls of these commands (as INFO commandstats names them, e.g. `client|unblock`) that succeeded so far. */
+async function calls(redis: Redis, ...cmds: string[]): Promise<number> {
+  const info = await redis.info('commandstats');
+  let n = 0;
+  for (const cmd of cmds) {
+    const m = new RegExp(`cmdstat_${cmd.replace('|', '\\|')}:calls=(\\d+).*failed_calls=(\\d+)`).exec(info);
+    if (m) n += Number(m[1]) - Number(m[2]);
+  }
+  return n;
+}
+
+describe('GroupReader: the reads of new entries of one group’s shards, made together (real redis-server)', () => {
+  async function setup(shards: number, blockMs: number) {
+    const redis = new Redis((await sharedRedis()).url);
+    const p = uniquePrefix();
+    const reader = new GroupReader(redis, 'g', blockMs);
+    onRunEnd(() => {
+      reader.close();
+      redis.disconnect();
+      return Promise.resolve();
+    });
+    const units: Unit[] = [];
+    for (let shard = 0; shard < shards; shard++) {
+      const unit: Unit = {
+        kind: 'actor',
+        group: 'g',
+        shard,
+        stream: `${p}{g:${shard}}:mbx`,
+        root: `${p}{g:${shard}}`,
+      };
+      await redis.xgroup('CREATE', unit.stream, 'g', '0', 'MKSTREAM');
+      await redis.set(`${unit.root}:epoch`, '7');
+      units.push(unit);
+    }
+    const epochKey = (u: Unit) => `${u.root}:epoch`;
+    const add = async (u: Unit, m: string) => (await redis.xadd(u.stream, '*', 'm', m))!;
+    return { redis, reader, units, epochKey, add };
+  }
+
+  it('takes the new entries of several shards in one call, each fenced by its own epoch', async () => {
+    const { redis, reader, units, epochKey, add } = await setup(3, 1000);
+    const [a, b, c] = units as [Unit, Unit, Unit];
+    const ida = await add(a, 'a1');
+    await add(b, 'b1');
+    const idc = await add(c, 'c1');
+    await redis.set(epochKey(b), '8'); // another owner took shard 1
+    const before = await calls(redis, 'evalsha', 'eval');
+    const [ra, rb, rc] = await Promise.allSettled([
+      reader.next(a, epochKey(a), 7, 10, null),
+      reader.next(b, epochKey(b), 7, 10, null),
+      reader.next(c, epochKey(c), 7, 10, null),
+    ]);
+    expect(ra).to.deep.equal({ status: 'fulfilled', value: [{ id: ida, payload: 'a1' }] });
+    expect(rc).to.deep.equal({ status: 'fulfilled', value: [{ id: idc, payload: 'c1' }] });
+    expect(rb.status).to.equal('rejected');
+    expect((rb as PromiseRejectedResult).reason).to.be.instanceOf(FencedError);
+    expect(await calls(redis, 'evalsha', 'eval')).to.equal(before + 1); // one script call for the three
+    // Taken into the group's pending list under each shard's own consumer; nothing of the fenced one.
+    expect(((await redis.xpending(a.stream, 'g')))[3]).to.deep.equal([['shard-0', '1']]);
+    expect(((await redis.xpending(b.stream, 'g')))[0]).to.equal(0);
+    expect(((await redis.xpending(c.stream, 'g')))[3]).to.deep.equal([['shard-2', '1']]);
+  });
+
+  it('wakes a waiting shard when an entry arrives, also one that began waiting while the wait was blocked', async () => {
+    const { redis, reader, units, epochKey, add } = await setup(2, 60_000);
+    const [a, b] = units as [Unit, Unit];
+    const last = await add(b, 'old'); // b has read up to here
+    await redis.xreadgroup('GROUP', 'g', 'shard-1', 'STREAMS', b.stream, '>');
+    const unblocks = await calls(redis, 'client|unblock');
+    const first = reader.next(a, epochKey(a), 7, 10, '0-0'); // waits (blocked for up to 60 s)
+    const xreads = await calls(redis, 'xread');
+    // Wait until the blocking XREAD for a alone is in flight, then b starts waiting too.
+    for (const deadline = Date.now() + 5000; (await calls(redis, 'xread')) === xreads;) {
+      expect(Date.now()).to.be.below(deadline, 'the first wait never started');
+    }
+    const second = reader.next(b, epochKey(b), 7, 10, last);
+    const id = await add(b, 'new');
+    // Without the re-issued wait, b would hear of it only when a's 60 s wait ends (the test's timeout).
+    expect(await second).to.deep.equal([{ id, payload: 'new' }]);
+    expect(await calls(redis, 'client|unblock')).to.be.above(unblocks);
+    const ida = await add(a, 'a1');
+    expect(await first).to.deep.equal([{ id: ida, payload: 'a1' }]);
+  });
+
+  it('answers [] after blockMs with nothing new, so the loop can check whether to go on', async () => {
+    const { reader, units, epochKey } = await setup(1, 100);
+    const u = units[0]!;
+    expect(await reader.next(u, epochKey(u), 7, 10, null)).to.deep.equal([]);
+  });
+
+  it('a cancelled read ends with the given error and leaves the entries for the next read', async () => {
+    const { reader, units, epochKey, add } = await setup(1, 60_000);
+    const u = units[0]!;
+    const waiting = reader.next(u, epochKey(u), 7, 10, '0-0');
+    reader.cancel(u.stream, new Error('read abandoned'));
+    await waiting.then(
+      () => expect.fail('a cancelled read was answered'),
+      (err: unknown) => expect((err as Error).message).to.equal('read abandoned'),
+    );
+    const id = await add(u, 'm1');
+    expect(await reader.next(u, epochKey(u), 7, 10, null)).to.deep.equal([{ id, payload: 'm1' }]);
+  });
+});
