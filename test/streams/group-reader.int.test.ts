@@ -63,9 +63,9 @@ describe('GroupReader: the reads of new entries of one group’s shards, made to
     expect((rb as PromiseRejectedResult).reason).to.be.instanceOf(FencedError);
     expect(await calls(redis, 'evalsha', 'eval')).to.equal(before + 1); // one script call for the three
     // Taken into the group's pending list under each shard's own consumer; nothing of the fenced one.
-    expect(((await redis.xpending(a.stream, 'g')))[3]).to.deep.equal([['shard-0', '1']]);
-    expect(((await redis.xpending(b.stream, 'g')))[0]).to.equal(0);
-    expect(((await redis.xpending(c.stream, 'g')))[3]).to.deep.equal([['shard-2', '1']]);
+    expect((await redis.xpending(a.stream, 'g'))[3]).to.deep.equal([['shard-0', '1']]);
+    expect((await redis.xpending(b.stream, 'g'))[0]).to.equal(0);
+    expect((await redis.xpending(c.stream, 'g'))[3]).to.deep.equal([['shard-2', '1']]);
   });
 
   it('wakes a waiting shard when an entry arrives, also one that began waiting while the wait was blocked', async () => {
