@@ -13,6 +13,8 @@ interface Ask {
   readonly count: number;
   /** null: take (fenced read) at the next round; an id: wait for an entry after it first. */
   after: string | null;
+  /** When it started waiting (Date.now()). */
+  since: number;
   resolve(entries: Entry[]): void;
   reject(err: unknown): void;
 }
@@ -47,6 +49,7 @@ export class GroupReader {
   private readonly readMany = scripts.read.many();
   private takeConn: RedisClient | null = null;
   private waitConn: { conn: RedisClient; id: Promise<unknown> } | null = null;
+  /** A take round is in flight: asks made meanwhile go in the next one (group commit, for reads). */
   private taking = false;
   private takeScheduled = false;
   /** The streams the XREAD in flight waits on (null: none in flight). */
@@ -70,7 +73,17 @@ export class GroupReader {
     if (this.closed) return Promise.reject(new Error('group reader closed'));
     return new Promise<Entry[]>((resolve, reject) => {
       this.asks.get(unit.stream)?.reject(new Error('superseded by a new read of the same shard'));
-      this.asks.set(unit.stream, { unit, epochKey, epoch, count, after, resolve, reject });
+      const since = Date.now();
+      this.asks.set(unit.stream, {
+        unit,
+        epochKey,
+        epoch,
+        count,
+        after,
+        since,
+        resolve,
+        reject,
+      });
       if (after === null) this.scheduleTake();
       else this.wait();
     });
@@ -131,7 +144,10 @@ export class GroupReader {
         const r = replies[i];
         if (r === 'FENCED') this.settle(a, (x) => x.reject(new FencedError(unitName(x.unit))));
         else if (Array.isArray(r)) this.settle(a, (x) => x.resolve(parseFlatRead(r)));
-        else if (this.asks.get(a.unit.stream) === a) a.after = String(r); // nothing new: wait after it
+        else if (this.asks.get(a.unit.stream) === a) {
+          a.after = String(r); // nothing new: wait after it
+          a.since = Date.now();
+        }
       });
     } catch (err) {
       this.takeConn?.disconnect();
@@ -153,7 +169,7 @@ export class GroupReader {
   private wait(): void {
     if (this.closed) return;
     const waiting: Ask[] = [];
-    for (const a of this.asks.values()) if (a.after !== null) waiting.push(a);
+    for (const a of this.asks.values()) if (a.after !== null && !this.expired(a)) waiting.push(a);
     if (this.waitingOn) {
       if (!this.unblocked && waiting.some((a) => !this.waitingOn!.has(a.unit.stream))) {
         this.unblocked = true;
@@ -167,8 +183,21 @@ export class GroupReader {
     void this.waitOnce(waiting);
   }
 
+  /**
+   * A shard that waited `blockMs` in all gets [] (so its loop checks whether it should go on, and
+   * the watchdog sees it alive), even while the XREAD was re-issued for others in between.
+   */
+  private expired(a: Ask): boolean {
+    if (Date.now() - a.since < this.blockMs) return false;
+    this.settle(a, (x) => x.resolve([]));
+    return true;
+  }
+
   private async waitOnce(waiting: readonly Ask[]): Promise<void> {
     const streams = waiting.map((a) => a.unit.stream);
+    const now = Date.now();
+    // Until the first of them has waited blockMs (at least 1 ms: BLOCK 0 would wait for ever).
+    const block = Math.max(1, Math.min(...waiting.map((a) => this.blockMs - (now - a.since))));
     this.waitingOn = new Set(streams);
     this.unblocked = false;
     let reply: unknown;
@@ -183,7 +212,7 @@ export class GroupReader {
         wc.conn,
         'XREAD',
         'BLOCK',
-        this.blockMs,
+        block,
         'STREAMS',
         ...streams,
         ...waiting.map((a) => a.after!),
@@ -196,7 +225,6 @@ export class GroupReader {
       this.wait();
       return;
     }
-    const unblocked = this.unblocked;
     this.waitingOn = null;
     if (Array.isArray(reply)) {
       // [stream, entries, stream, entries, …] (ioredis 6), or [[stream, entries], …] (RESP2).
@@ -206,11 +234,8 @@ export class GroupReader {
         if (a && a.after !== null) a.after = null; // something new: take it
       }
       this.scheduleTake();
-    } else if (!unblocked) {
-      // Waited blockMs for nothing: answer [] so each loop checks whether it should go on.
-      for (const a of waiting) if (a.after !== null) this.settle(a, (x) => x.resolve([]));
     }
-    this.wait();
+    this.wait(); // answers [] to those that waited blockMs, and waits on for the others
   }
 }
 

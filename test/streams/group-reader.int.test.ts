@@ -95,6 +95,30 @@ describe('GroupReader: the reads of new entries of one group’s shards, made to
     expect(await reader.next(u, epochKey(u), 7, 10, null)).to.deep.equal([]);
   });
 
+  it('answers [] to a quiet shard after blockMs even while a busy sibling keeps re-issuing the wait', async () => {
+    const { reader, units, epochKey, add } = await setup(2, 300);
+    const [a, b] = units as [Unit, Unit];
+    let quietAnswered = false;
+    const quiet = reader.next(a, epochKey(a), 7, 10, '0-0').then((r) => {
+      quietAnswered = true;
+      return r;
+    });
+    let after = '0-0';
+    let rounds = 0;
+    const deadline = Date.now() + 5000;
+    while (!quietAnswered) {
+      // Each round wakes the shared wait for b, and re-issues it for a.
+      expect(Date.now()).to.be.below(deadline, 'the quiet shard never got its answer');
+      const busy = reader.next(b, epochKey(b), 7, 10, after);
+      const id = await add(b, `b${rounds}`);
+      expect(await busy).to.deep.equal([{ id, payload: `b${rounds}` }]);
+      after = id;
+      rounds++;
+    }
+    expect(await quiet).to.deep.equal([]);
+    expect(rounds).to.be.above(3);
+  });
+
   it('a cancelled read ends with the given error and leaves the entries for the next read', async () => {
     const { reader, units, epochKey, add } = await setup(1, 60_000);
     const u = units[0]!;
