@@ -7,8 +7,9 @@ import { abortableDelay, ensureGroup, parseFlatRead, parseRead, type Entry } fro
 import { unitName, type RunnerEnv, type Unit } from './unit.js';
 
 /**
- * The reading side of a shard loop: fenced reads of new entries, re-reads of pending ones, on the
- * shard's own connection, which never re-sends (see `read`).
+ * The reading side of a shard loop: fenced reads of new entries (with the group's other shards
+ * through a GroupReader on one Redis node, else on the shard's own connection), re-reads of
+ * pending ones on the shard's own connection; both connections never re-send (see `read`).
  */
 export class ShardReader {
   private conn: RedisClient | null = null;
@@ -23,6 +24,7 @@ export class ShardReader {
    * nothing (a script call saved per wake-up of a lightly loaded shard).
    */
   private waitAfter: string | null = null;
+  private readonly epochKey: string;
 
   constructor(
     private readonly env: RunnerEnv,
@@ -33,7 +35,9 @@ export class ShardReader {
     private readonly closing: () => boolean,
     /** Reads of new entries go through it, with the group's other shards (one Redis node). */
     private readonly group: GroupReader | null = null,
-  ) {}
+  ) {
+    this.epochKey = env.keys.epoch(unit.root, unit.group);
+  }
 
   /**
    * Entries from `from` ('>' for new ones, fenced), or null after a failure (logged, `resync`
@@ -41,7 +45,6 @@ export class ShardReader {
    */
   async read(from: string, count: number): Promise<Entry[] | null> {
     const { blockMs } = this.env.settings;
-    const epochKey = this.env.keys.epoch(this.unit.root, this.unit.group);
     let conn: RedisClient | null = null;
     try {
       const stuck = new Promise<never>((_, reject) => (this.unstick = reject));
@@ -49,11 +52,8 @@ export class ShardReader {
         // With the other shards of this group that this process owns (GroupReader).
         const after = this.waitAfter;
         this.waitAfter = null;
-        const take = this.group.next(this.unit, epochKey, this.epoch, count, after);
-        const entries = await Promise.race([take, stuck]);
-        const last = entries[entries.length - 1];
-        if (last && entries.length < count) this.waitAfter = last.id;
-        return entries;
+        const take = this.group.next(this.unit, this.epochKey, this.epoch, count, after);
+        return this.took(await Promise.race([take, stuck]), count);
       }
       conn = this.conn ??= blockingConnection(this.env.redis);
       const consumer = `shard-${this.unit.shard}`;
@@ -66,17 +66,12 @@ export class ShardReader {
           // run delivered stayed pending with no read failure to trigger the resync (found by chaos).
           const take = scripts.read.run(
             conn,
-            [this.unit.stream, epochKey],
+            [this.unit.stream, this.epochKey],
             [this.unit.group, consumer, String(this.epoch), count],
           );
           const r = await Promise.race([take, stuck]);
           if (r === 'FENCED') throw new FencedError(unitName(this.unit));
-          if (Array.isArray(r)) {
-            const entries = parseFlatRead(r);
-            const last = entries[entries.length - 1];
-            if (last && entries.length < count) this.waitAfter = last.id;
-            return entries;
-          }
+          if (Array.isArray(r)) return this.took(parseFlatRead(r), count);
           this.waitAfter = String(r); // nothing new: wait after the stream's newest entry
         }
         const after = this.waitAfter;
@@ -115,6 +110,13 @@ export class ShardReader {
       await abortableDelay(Math.min(1000, blockMs), this.signal);
       return null;
     }
+  }
+
+  /** Fewer entries than asked for: the stream was drained, so the next read waits at once. */
+  private took(entries: Entry[], count: number): Entry[] {
+    const last = entries[entries.length - 1];
+    if (last && entries.length < count) this.waitAfter = last.id;
+    return entries;
   }
 
   /** How often each of these pending entries was delivered (XPENDING, one call). */
