@@ -25,6 +25,13 @@ export class ShardReader {
    */
   private waitAfter: string | null = null;
   private readonly epochKey: string;
+  /**
+   * The last take filled a whole batch: more is likely waiting, so the next take goes alone on
+   * this shard's connection, pipelined with the other shards' reads, instead of waiting for the
+   * group's next round (the group's rounds, one at a time, cost the runtime bench's full batches
+   * their pipelining).
+   */
+  private behind = false;
 
   constructor(
     private readonly env: RunnerEnv,
@@ -48,7 +55,7 @@ export class ShardReader {
     let conn: RedisClient | null = null;
     try {
       const stuck = new Promise<never>((_, reject) => (this.unstick = reject));
-      if (from === '>' && this.group) {
+      if (from === '>' && this.group && !this.behind) {
         // With the other shards of this group that this process owns (GroupReader).
         const after = this.waitAfter;
         this.waitAfter = null;
@@ -73,6 +80,10 @@ export class ShardReader {
           if (r === 'FENCED') throw new FencedError(unitName(this.unit));
           if (Array.isArray(r)) return this.took(parseFlatRead(r), count);
           this.waitAfter = String(r); // nothing new: wait after the stream's newest entry
+          if (this.group) {
+            this.behind = false; // caught up: wait with the group
+            return [];
+          }
         }
         const after = this.waitAfter;
         this.waitAfter = null;
@@ -116,6 +127,7 @@ export class ShardReader {
   private took(entries: Entry[], count: number): Entry[] {
     const last = entries[entries.length - 1];
     if (last && entries.length < count) this.waitAfter = last.id;
+    this.behind = entries.length >= count;
     return entries;
   }
 
