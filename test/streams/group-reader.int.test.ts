@@ -1,9 +1,15 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
 import { FencedError } from '../../streams/errors.js';
-import { GroupReader } from '../../streams/group-reader.js';
+import { GroupReader, GroupReaders } from '../../streams/group-reader.js';
+import { Keys } from '../../streams/keys.js';
+import { RateLimitedLog } from '../../streams/log.js';
+import { runtimeMetrics } from '../../streams/metrics.js';
+import { ShardReader } from '../../streams/shard-reader.js';
 import type { Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
+import { silentLog } from '../support/runtime.js';
 
 /** Calls of these commands (as INFO commandstats names them, e.g. `client|unblock`) that succeeded so far. */
 async function calls(redis: Redis, ...cmds: string[]): Promise<number> {
@@ -130,5 +136,70 @@ describe('GroupReader: the reads of new entries of one group’s shards, made to
     );
     const id = await add(u, 'm1');
     expect(await reader.next(u, epochKey(u), 7, 10, null)).to.deep.equal([{ id, payload: 'm1' }]);
+  });
+});
+
+describe('ShardReader with a GroupReader: a shard that is behind takes alone (real redis-server)', () => {
+  it('after a full batch it takes on its own connection, and goes back to the group once caught up', async () => {
+    const name = `gr-${uniquePrefix()}`;
+    const redis = new Redis((await sharedRedis()).url, { connectionName: name });
+    const keys = new Keys(uniquePrefix());
+    const readers = new GroupReaders(redis, 1000);
+    const unit: Unit = {
+      kind: 'actor',
+      group: 'g',
+      shard: 0,
+      stream: keys.mailbox('g', 0),
+      root: keys.shard('g', 0),
+    };
+    const env = {
+      redis,
+      keys,
+      settings: { batchSize: 2, blockMs: 1000, maxDeliveries: 5 },
+      metrics: runtimeMetrics(new Registry()),
+      log: silentLog,
+      readers,
+    };
+    const abort = new AbortController();
+    const reader = new ShardReader(
+      env,
+      unit,
+      7,
+      new RateLimitedLog(silentLog, 10_000),
+      abort.signal,
+      () => false,
+      readers.for('g'),
+    );
+    onRunEnd(() => {
+      reader.drop();
+      readers.close();
+      redis.disconnect();
+      return Promise.resolve();
+    });
+    /** This test's connections: the command one, the group's take and wait ones, the shard's own. */
+    const connections = async () =>
+      String(await redis.client('LIST'))
+        .split('\n')
+        .filter((l) => l.includes(` name=${name} `)).length;
+    await redis.xgroup('CREATE', unit.stream, 'g', '0', 'MKSTREAM');
+    await redis.set(keys.epoch(unit.root, 'g'), '7');
+    const ids: string[] = [];
+    for (const m of ['e1', 'e2', 'e3']) ids.push((await redis.xadd(unit.stream, '*', 'm', m))!);
+
+    expect(await reader.read('>', 2)).to.deep.equal([
+      { id: ids[0], payload: 'e1' },
+      { id: ids[1], payload: 'e2' },
+    ]);
+    expect(await connections()).to.equal(2); // the command connection and the group's take
+    // A whole batch: the next take goes alone, on the shard's own (new) connection.
+    expect(await reader.read('>', 2)).to.deep.equal([{ id: ids[2], payload: 'e3' }]);
+    expect(await connections()).to.equal(3);
+    // Caught up (one entry of two): the next read waits with the group, and is woken by a new entry.
+    const next = reader.read('>', 2);
+    for (const deadline = Date.now() + 5000; (await connections()) < 4;) {
+      expect(Date.now()).to.be.below(deadline, 'the group never started waiting');
+    }
+    const id = (await redis.xadd(unit.stream, '*', 'm', 'e4'))!;
+    expect(await next).to.deep.equal([{ id, payload: 'e4' }]);
   });
 });
