@@ -1,15 +1,12 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { Registry } from 'prom-client';
 import { FencedError } from '../../streams/errors.js';
-import { GroupReader, GroupReaders } from '../../streams/group-reader.js';
-import { Keys } from '../../streams/keys.js';
+import { GroupReader } from '../../streams/group-reader.js';
 import { RateLimitedLog } from '../../streams/log.js';
-import { runtimeMetrics } from '../../streams/metrics.js';
 import { ShardReader } from '../../streams/shard-reader.js';
 import type { Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
-import { silentLog } from '../support/runtime.js';
+import { silentLog, testRunnerEnv } from '../support/runtime.js';
 
 /** Calls of these commands (as INFO commandstats names them, e.g. `client|unblock`) that succeeded so far. */
 async function calls(redis: Redis, ...cmds: string[]): Promise<number> {
@@ -143,22 +140,14 @@ describe('ShardReader with a GroupReader: a shard that is behind takes alone (re
   it('after a full batch it takes on its own connection, and goes back to the group once caught up', async () => {
     const name = `gr-${uniquePrefix()}`;
     const redis = new Redis((await sharedRedis()).url, { connectionName: name });
-    const keys = new Keys(uniquePrefix());
-    const readers = new GroupReaders(redis, 1000);
+    const env = testRunnerEnv(redis, uniquePrefix(), { batchSize: 2, blockMs: 1000, maxDeliveries: 5 });
+    const { keys, readers } = env;
     const unit: Unit = {
       kind: 'actor',
       group: 'g',
       shard: 0,
       stream: keys.mailbox('g', 0),
       root: keys.shard('g', 0),
-    };
-    const env = {
-      redis,
-      keys,
-      settings: { batchSize: 2, blockMs: 1000, maxDeliveries: 5 },
-      metrics: runtimeMetrics(new Registry()),
-      log: silentLog,
-      readers,
     };
     const abort = new AbortController();
     const reader = new ShardReader(

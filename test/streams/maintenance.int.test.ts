@@ -1,10 +1,9 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
 import { trimEventStream } from '../../streams/trimming.js';
-import { runtimeMetrics } from '../../streams/metrics.js';
 import { Keys } from '../../streams/keys.js';
 import { unitStats } from '../../streams/inspect.js';
-import { silentLog, testRuntime } from '../support/runtime.js';
+import { testRuntime } from '../support/runtime.js';
 import { waitFor } from '../support/processes.js';
 import { seqActor } from '../support/seq-actor.js';
 import type { ActorRuntime } from '../../streams/index.js';
@@ -36,19 +35,12 @@ describe('runtime maintenance: trimming, metrics, shutdown', () => {
     const slowIds = slow[0]![1].map((e) => e[0]);
     await redis.xack(stream, 'slow', ...slowIds.slice(0, 3));
 
-    const env = {
-      redis,
-      keys,
-      settings: { batchSize: 10, blockMs: 100, maxDeliveries: 3 },
-      metrics: runtimeMetrics(new Registry()),
-      log: silentLog,
-    };
-    await trimEventStream(env, stream);
+    await trimEventStream({ redis }, stream);
     const left = (await redis.xrange(stream, '-', '+')).map((e) => e[1][1]);
     // e3..e5 are pending for 'slow', e6..e9 not yet delivered to it: all kept; e0..e2 gone.
     expect(left).to.deep.equal(['e3', 'e4', 'e5', 'e6', 'e7', 'e8', 'e9']);
     await redis.xack(stream, 'slow', ...slowIds.slice(3));
-    await trimEventStream(env, stream);
+    await trimEventStream({ redis }, stream);
     expect((await redis.xrange(stream, '-', '+')).map((e) => e[1][1])).to.deep.equal([
       'e6',
       'e7',

@@ -2,6 +2,10 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { Redis } from 'ioredis';
 import { ActorRuntime, type RuntimeOptions } from '../../streams/index.js';
+import { GroupReaders } from '../../streams/group-reader.js';
+import { Keys } from '../../streams/keys.js';
+import { runtimeMetrics } from '../../streams/metrics.js';
+import type { RunnerEnv, RunnerSettings } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from './hooks.js';
 
 export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -39,5 +43,17 @@ export function testRuntimeOptions(
     actorTypes: ['seq', 'sink'],
     subscriberNames: ['rec'],
     ...over,
+  };
+}
+
+/** What a runtime gives its shard loops, built alone for tests of one part (silent logs, fresh metrics). */
+export function testRunnerEnv(redis: Redis, prefix: string, settings: RunnerSettings): RunnerEnv {
+  return {
+    redis,
+    keys: new Keys(prefix),
+    settings,
+    metrics: runtimeMetrics(new Registry()),
+    log: silentLog,
+    readers: new GroupReaders(redis, settings.blockMs),
   };
 }
