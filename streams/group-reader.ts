@@ -2,7 +2,7 @@ import { Cluster } from 'ioredis';
 import { FencedError } from './errors.js';
 import { blockingConnection, raw, type RedisClient } from './redis.js';
 import { scripts } from './scripts.js';
-import { parseFlatRead, type Entry } from './stream-io.js';
+import { parseFlatRead, streamsWithEntries, type Entry } from './stream-io.js';
 import { unitName, type Unit } from './unit.js';
 
 /** One shard loop's read of new entries, until it is answered. */
@@ -21,6 +21,8 @@ interface Ask {
 
 /** A take round stops adding shards past this many (the rest go in the next round). */
 const MAX_SECTIONS = 64;
+/** `read-2` once per shard of a round, in one call (built once for every group). */
+const readMany = scripts.read.many();
 
 /**
  * The reads of new entries of every shard of one group that this process owns, made together.
@@ -46,7 +48,6 @@ const MAX_SECTIONS = 64;
 export class GroupReader {
   /** By stream: at most one ask per shard at a time. */
   private readonly asks = new Map<string, Ask>();
-  private readonly readMany = scripts.read.many();
   private takeConn: RedisClient | null = null;
   private waitConn: { conn: RedisClient; id: Promise<unknown> } | null = null;
   /** A take round is in flight: asks made meanwhile go in the next one (group commit, for reads). */
@@ -132,14 +133,14 @@ export class GroupReader {
     this.taking = true;
     const keys: string[] = [];
     const args: (string | number)[] = [round.length];
-    for (let i = 0; i < round.length; i++) args.push(2, 4);
+    for (let i = 0; i < round.length; i++) args.push(2, 4); // read-2: 2 keys, 4 arguments
     for (const a of round) {
       keys.push(a.unit.stream, a.epochKey);
       args.push(this.group, `shard-${a.unit.shard}`, String(a.epoch), a.count);
     }
     try {
       this.takeConn ??= blockingConnection(this.redis);
-      const replies = (await this.readMany.run(this.takeConn, keys, args)) as unknown[];
+      const replies = (await readMany.run(this.takeConn, keys, args)) as unknown[];
       round.forEach((a, i) => {
         const r = replies[i];
         if (r === 'FENCED') this.settle(a, (x) => x.reject(new FencedError(unitName(x.unit))));
@@ -226,15 +227,12 @@ export class GroupReader {
       return;
     }
     this.waitingOn = null;
-    if (Array.isArray(reply)) {
-      // [stream, entries, stream, entries, …] (ioredis 6), or [[stream, entries], …] (RESP2).
-      const flat = typeof reply[0] === 'string' ? reply : (reply as unknown[][]).flat(1);
-      for (let i = 0; i + 1 < flat.length; i += 2) {
-        const a = this.asks.get(String(flat[i]));
-        if (a && a.after !== null) a.after = null; // something new: take it
-      }
-      this.scheduleTake();
+    const woken = streamsWithEntries(reply);
+    for (const stream of woken) {
+      const a = this.asks.get(stream);
+      if (a && a.after !== null) a.after = null; // something new: take it
     }
+    if (woken.length > 0) this.scheduleTake();
     this.wait(); // answers [] to those that waited blockMs, and waits on for the others
   }
 }

@@ -17,6 +17,18 @@ export function streamEntries(reply: unknown): unknown[] {
   return stream[1] as unknown[];
 }
 
+/**
+ * The streams that have entries in a multi-stream XREAD reply: ioredis 6 hands back
+ * [stream, entries, stream, entries, …], RESP2 [[stream, entries], …]: accept both.
+ */
+export function streamsWithEntries(reply: unknown): string[] {
+  if (!Array.isArray(reply)) return [];
+  const flat = typeof reply[0] === 'string' ? reply : (reply as unknown[][]).flat(1);
+  const names: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) names.push(String(flat[i]));
+  return names;
+}
+
 /** The fenced read's flat reply (`lua/read-2.lua`): id, payload (null when absent), id, payload… */
 export function parseFlatRead(reply: readonly unknown[]): Entry[] {
   const out: Entry[] = [];
