@@ -144,6 +144,8 @@ export class GroupReader {
       round.forEach((a, i) => {
         const r = replies[i];
         if (r === 'FENCED') this.settle(a, (x) => x.reject(new FencedError(unitName(x.unit))));
+        else if (r instanceof Error)
+          this.settle(a, (x) => x.reject(r)); // its section's own error (NOGROUP)
         else if (Array.isArray(r)) this.settle(a, (x) => x.resolve(parseFlatRead(r)));
         else if (this.asks.get(a.unit.stream) === a) {
           a.after = String(r); // nothing new: wait after it

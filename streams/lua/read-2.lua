@@ -8,7 +8,12 @@
 if redis.call('GET', KEYS[2]) ~= ARGV[3] then
   return 'FENCED'
 end
-local r = redis.call('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], '>')
+-- pcall: an error (NOGROUP, after Redis lost its data) is this call's reply, and in the `many` form
+-- (streams/scripts.ts) only its own section's, so the other shards of the round still get theirs.
+local r = redis.pcall('XREADGROUP', 'GROUP', ARGV[1], ARGV[2], 'COUNT', ARGV[4], 'STREAMS', KEYS[1], '>')
+if type(r) == 'table' and r.err then
+  return r
+end
 if r then
   local flat = {}
   for n, e in ipairs(r[1][2]) do

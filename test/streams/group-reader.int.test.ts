@@ -8,13 +8,20 @@ import type { Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
 import { silentLog, testRunnerEnv } from '../support/runtime.js';
 
-/** Calls of these commands (as INFO commandstats names them, e.g. `client|unblock`) that succeeded so far. */
-async function calls(redis: Redis, ...cmds: string[]): Promise<number> {
+/**
+ * Calls of these commands (as INFO commandstats names them, e.g. `client|unblock`) so far: those that
+ * succeeded, or with `failed: true` all of them (a script whose reply holds an error counts as failed).
+ */
+async function calls(redis: Redis, ...cmds: string[]): Promise<number>;
+async function calls(redis: Redis, opts: { failed: true }, ...cmds: string[]): Promise<number>;
+async function calls(redis: Redis, ...rest: (string | { failed: true })[]): Promise<number> {
+  const withFailed = typeof rest[0] === 'object';
+  const cmds = rest.filter((c): c is string => typeof c === 'string');
   const info = await redis.info('commandstats');
   let n = 0;
   for (const cmd of cmds) {
     const m = new RegExp(`cmdstat_${cmd.replace('|', '\\|')}:calls=(\\d+).*failed_calls=(\\d+)`).exec(info);
-    if (m) n += Number(m[1]) - Number(m[2]);
+    if (m) n += Number(m[1]) - (withFailed ? 0 : Number(m[2]));
   }
   return n;
 }
@@ -69,6 +76,26 @@ describe('GroupReader: the reads of new entries of one group’s shards, made to
     expect((await redis.xpending(a.stream, 'g'))[3]).to.deep.equal([['shard-0', '1']]);
     expect((await redis.xpending(b.stream, 'g'))[0]).to.equal(0);
     expect((await redis.xpending(c.stream, 'g'))[3]).to.deep.equal([['shard-2', '1']]);
+  });
+
+  it('fails only the shard whose group is missing (NOGROUP); the others in the same take get their entries', async () => {
+    const { redis, reader, units, epochKey, add } = await setup(3, 1000);
+    const [a, b, c] = units as [Unit, Unit, Unit];
+    const ida = await add(a, 'a1');
+    await add(b, 'b1');
+    const idc = await add(c, 'c1');
+    await redis.xgroup('DESTROY', b.stream, 'g'); // as after Redis lost its data
+    const before = await calls(redis, { failed: true }, 'evalsha', 'eval');
+    const [ra, rb, rc] = await Promise.allSettled([
+      reader.next(a, epochKey(a), 7, 10, null),
+      reader.next(b, epochKey(b), 7, 10, null),
+      reader.next(c, epochKey(c), 7, 10, null),
+    ]);
+    expect(ra).to.deep.equal({ status: 'fulfilled', value: [{ id: ida, payload: 'a1' }] });
+    expect(rc).to.deep.equal({ status: 'fulfilled', value: [{ id: idc, payload: 'c1' }] });
+    expect(rb.status).to.equal('rejected');
+    expect(((rb as PromiseRejectedResult).reason as Error).message).to.match(/^NOGROUP /);
+    expect(await calls(redis, { failed: true }, 'evalsha', 'eval')).to.equal(before + 1); // still one call
   });
 
   it('wakes a waiting shard when an entry arrives, also one that began waiting while the wait was blocked', async () => {
