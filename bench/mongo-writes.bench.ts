@@ -12,10 +12,17 @@
  * which error index the server reports, and which upserts it applied. The read models need each
  * upsert's own outcome (applied, or stale).
  *
- * Prints one JSON line. Knobs (env): WRITES (default 500 per way), BATCH (100), CONCURRENCY (50).
+ * Then the read models themselves (`MongoReadModels.apply`, as the projector calls it): ORDERS
+ * orders' OrderPlaced, PaymentApproved and StoreOrderReceived, each order's events in turn and
+ * CONCURRENCY orders at a time, with the adapter's write batching (BulkUpserts) on and off.
+ *
+ * Prints one JSON line. Knobs (env): WRITES (default 500 per way), BATCH (100), CONCURRENCY (50),
+ * ORDERS (200).
  */
 import { createConnection } from 'mongoose';
+import { MongoReadModels } from '../views/mongo/mongo-read-models.js';
 import { bindModels } from '../views/mongo/schemas.js';
+import { OrderEvents } from '../test/views/fixtures.js';
 import { killAll } from '../test/support/processes.js';
 import { startFerret } from '../test/support/ferretdb.js';
 import { num, round } from './support/actor-load.js';
@@ -23,6 +30,7 @@ import { num, round } from './support/actor-load.js';
 const WRITES = num('WRITES', 500);
 const BATCH = num('BATCH', 100);
 const CONCURRENCY = num('CONCURRENCY', 50);
+const ORDERS = num('ORDERS', 200);
 
 type Model = Awaited<ReturnType<typeof bindModels>>['myPages'];
 type Way = (m: Model, ids: string[]) => Promise<void>;
@@ -106,11 +114,48 @@ async function staleInBulk(): Promise<{ reported_error_index: unknown; applied: 
   }
 }
 
+/** ms per event applied by the read models, with their write batching on or off. */
+async function readModels(batchWrites: boolean): Promise<number> {
+  const url = `${ferret.url}bench_rm_${++runs}`;
+  const models = await MongoReadModels.connect(url, { batchWrites });
+  const conn = await createConnection(url, { bufferCommands: false }).asPromise();
+  try {
+    const events = (o: OrderEvents) => [o.placed(), o.approved(), o.received()];
+    for (const e of events(new OrderEvents('warmup', 'c-bench'))) await models.apply(e); // collections exist
+    const orders = Array.from({ length: ORDERS }, (_, i) => new OrderEvents(`rm-${i}`, 'c-bench'));
+    const t0 = performance.now();
+    for (let i = 0; i < orders.length; i += CONCURRENCY) {
+      await Promise.all(
+        orders.slice(i, i + CONCURRENCY).map(async (o) => {
+          for (const e of events(o)) await models.apply(e);
+        }),
+      );
+    }
+    const ms = performance.now() - t0;
+    const { myPages, storeBoard } = await bindModels(conn);
+    const pages = await myPages.countDocuments({ paymentStatus: 'Approved', orderStatus: 'Ordered' });
+    const items = await storeBoard.countDocuments({ status: 'Received' });
+    if (pages !== ORDERS + 1 || items !== ORDERS + 1) {
+      throw new Error(`read models (batching ${batchWrites}): ${pages} pages and ${items} items`);
+    }
+    await conn.dropDatabase();
+    return ms / (3 * ORDERS);
+  } finally {
+    await models.close();
+    await conn.close();
+  }
+}
+
 try {
   // Two rounds in alternating order; the best (least disturbed) of each way is compared.
   const best: Record<string, number> = {};
   for (const order of [Object.keys(ways), Object.keys(ways).reverse()]) {
     for (const name of order) best[name] = Math.min(best[name] ?? Infinity, await timed(name, ways[name]!));
+  }
+  const rm: Record<string, number> = {};
+  for (const batched of [true, false, false, true]) {
+    const name = batched ? 'batched' : 'one_by_one';
+    rm[name] = Math.min(rm[name] ?? Infinity, await readModels(batched));
   }
   const figure = (name: string) => ({
     upserts_per_s: Math.round(1000 / best[name]!),
@@ -126,6 +171,13 @@ try {
       ordered_bulk_with_stale_upsert_at_1: await staleInBulk(),
       batched_vs_one_by_one: round(best.one_by_one! / best.batched!),
       batched_vs_concurrent: round(best.concurrent! / best.batched!),
+      read_models: {
+        what: 'MongoReadModels.apply: OrderPlaced, PaymentApproved, StoreOrderReceived per order',
+        batched_events_per_s: Math.round(1000 / rm.batched!),
+        one_by_one_events_per_s: Math.round(1000 / rm.one_by_one!),
+        batched_vs_one_by_one: round(rm.one_by_one! / rm.batched!),
+        orders: ORDERS,
+      },
       writes: WRITES,
       batch: BATCH,
       concurrency: CONCURRENCY,

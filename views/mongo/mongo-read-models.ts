@@ -11,9 +11,10 @@ import {
 import { decodeCursor, encodeCursor, type CursorPosition } from '../cursor.js';
 import type { Scored } from '../documents.js';
 import type { CustomerMessage, MyPageItem, Page, ReadModels, StoreBoardItem } from '../port.js';
+import { BulkUpserts, isDuplicateKey } from './bulk-upserts.js';
 import { decodeBoardItem, decodeMessage, decodeMyPage, type Raw } from './decode.js';
 import { KeyedLock } from './keyed-lock.js';
-import { bindModels, type ReadModelCollections } from './schemas.js';
+import { bindModels, type MyPageDoc, type ReadModelCollections, type StoreBoardDoc } from './schemas.js';
 
 type Filter = Record<string, unknown>;
 
@@ -26,14 +27,27 @@ type Filter = Record<string, unknown>;
 export class MongoReadModels implements ReadModels {
   /** Writes to one document run one at a time in this process (see KeyedLock for why). */
   private readonly lock = new KeyedLock();
+  /** The upserts of one turn, one bulk per collection (see BulkUpserts). */
+  private readonly myPageUpserts: BulkUpserts<MyPageDoc>;
+  private readonly boardUpserts: BulkUpserts<StoreBoardDoc>;
 
   private constructor(
     private readonly conn: Connection,
     private readonly m: ReadModelCollections,
-  ) {}
+    batchWrites: boolean,
+  ) {
+    this.myPageUpserts = new BulkUpserts(m.myPages, batchWrites);
+    this.boardUpserts = new BulkUpserts(m.storeBoard, batchWrites);
+  }
 
-  /** Connects (fails after `serverSelectionTimeoutMS` when nothing answers) and builds the indexes. */
-  static async connect(url: string, { serverSelectionTimeoutMS = 10_000 } = {}): Promise<MongoReadModels> {
+  /**
+   * Connects (fails after `serverSelectionTimeoutMS` when nothing answers) and builds the indexes.
+   * `batchWrites` false: every upsert on its own (for the benchmark's comparison).
+   */
+  static async connect(
+    url: string,
+    { serverSelectionTimeoutMS = 10_000, batchWrites = true } = {},
+  ): Promise<MongoReadModels> {
     // No command buffering: while Mongo is away, reads fail at once (readiness goes 503) instead of queueing.
     const conn = createConnection(url, {
       bufferCommands: false,
@@ -43,7 +57,7 @@ export class MongoReadModels implements ReadModels {
     });
     try {
       await conn.asPromise();
-      return new MongoReadModels(conn, await bindModels(conn));
+      return new MongoReadModels(conn, await bindModels(conn), batchWrites);
     } catch (err) {
       await conn.close().catch(() => undefined);
       throw err;
@@ -64,7 +78,12 @@ export class MongoReadModels implements ReadModels {
     const update: Filter = { $set: set, $max: { updatedAt: new Date(c.at) } };
     // `$min` keeps the earliest time a label was reached, so a replay adds nothing.
     if (c.label !== null) update.$min = { [`history.${c.label}`]: new Date(c.at) };
-    const applied = await upsertIfNewer(this.m.myPages, c.orderId, `v.${c.source}`, c.version, update);
+    const applied = await this.myPageUpserts.run({
+      _id: c.orderId,
+      versionPath: `v.${c.source}`,
+      version: c.version,
+      update,
+    });
     if (!applied && c.line) {
       // The order line is a fact: fill it into a partial document even from a stale event.
       await this.m.myPages.updateOne(
@@ -83,7 +102,12 @@ export class MongoReadModels implements ReadModels {
       receivedAt: new Date(c.facts.receivedAt),
     };
     if (facts) Object.assign(set, facts);
-    const applied = await upsertIfNewer(this.m.storeBoard, c.orderId, 'v.store', c.version, { $set: set });
+    const applied = await this.boardUpserts.run({
+      _id: c.orderId,
+      versionPath: 'v.store',
+      version: c.version,
+      update: { $set: set },
+    });
     if (!applied && facts) {
       await this.m.storeBoard.updateOne({ _id: c.orderId, receivedAt: { $exists: false } }, { $set: facts });
     }
@@ -189,33 +213,4 @@ function afterFilter(sortField: string, after: CursorPosition | null): Filter {
   if (after === null) return { [sortField]: { $exists: true } };
   const at = new Date(after.score);
   return { $or: [{ [sortField]: { $lt: at } }, { [sortField]: at, _id: { $lt: after.id } }] };
-}
-
-/**
- * Upsert `_id` with `update` only when the stored version at `versionPath` is older or absent.
- * Returns false when the event was stale. A stale event against an existing document makes the
- * upsert try an insert, which fails with a duplicate key; a race between two first upserts
- * does the same, so one retry tells them apart (the document surely exists by then).
- */
-async function upsertIfNewer<D>(
-  model: Model<D>,
-  _id: string,
-  versionPath: string,
-  version: number,
-  update: Filter,
-): Promise<boolean> {
-  const filter = { _id, $or: [{ [versionPath]: { $lt: version } }, { [versionPath]: { $exists: false } }] };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await model.updateOne(filter as never, update, { upsert: true });
-      return true;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      if (attempt >= 2) return false;
-    }
-  }
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === 11000;
 }
