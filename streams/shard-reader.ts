@@ -3,7 +3,15 @@ import type { GroupReader } from './group-reader.js';
 import type { RateLimitedLog } from './log.js';
 import { blockingConnection, raw, type RedisClient } from './redis.js';
 import { scripts } from './scripts.js';
-import { abortableDelay, ensureGroup, parseFlatRead, parseRead, type Entry } from './stream-io.js';
+import {
+  abortableDelay,
+  ensureGroup,
+  parseEntries,
+  parseFlatRead,
+  parsePending,
+  parseRead,
+  type Entry,
+} from './stream-io.js';
 import { unitName, type RunnerEnv, type Unit } from './unit.js';
 
 /**
@@ -107,20 +115,53 @@ export class ShardReader {
       ]);
       return parseRead(reply);
     } catch (err) {
-      if (err instanceof FencedError) throw err;
-      if (this.closing()) return null;
-      this.resync = true;
-      if (err instanceof Error && err.message.includes('NOGROUP')) {
-        // Redis lost its data (or the stream was deleted): recreate the group and go on.
-        await ensureGroup(this.env.redis, this.unit.stream, this.unit.group);
-        this.errors.warn('nogroup', { unit: unitName(this.unit) }, 'consumer group was missing: recreated');
-        return null;
-      }
-      this.errors.warn('read', { err, unit: unitName(this.unit) }, 'read failed; retrying');
-      if (conn === null || this.conn === conn) this.drop();
-      await abortableDelay(Math.min(1000, blockMs), this.signal);
+      return this.failed(err, conn);
+    }
+  }
+
+  /**
+   * This consumer's pending entries after `after` ('0': from the first), at most `count`, each with
+   * how often it was delivered, read without delivering them again (XPENDING, then XRANGE): an
+   * XREADGROUP from '0' counted one more delivery for every pending entry, so a connection that kept
+   * failing could push sound entries towards the dead letters (`maxDeliveries`). Null after a failure,
+   * as for `read`.
+   */
+  async pending(after: string, count: number): Promise<{ entry: Entry; deliveries: number }[] | null> {
+    const { stream, group, shard } = this.unit;
+    let conn: RedisClient | null = null;
+    try {
+      // On the reader's own connection, which fails at once while Redis is away (the command
+      // connection would hold these in its offline queue, and the loop with them).
+      const c = (this.conn ??= blockingConnection(this.env.redis));
+      conn = c;
+      const start = after === '0' ? '-' : `(${after}`;
+      const rows = parsePending(await raw(c, 'XPENDING', stream, group, start, '+', count, `shard-${shard}`));
+      const found = await Promise.all(rows.map((r) => raw(c, 'XRANGE', stream, r.id, r.id)));
+      return rows.map((r, i) => ({
+        // Deleted while pending: no payload, as XREADGROUP reports it.
+        entry: parseEntries(found[i] as unknown[])[0] ?? { id: r.id, payload: null },
+        deliveries: r.deliveries,
+      }));
+    } catch (err) {
+      return this.failed(err, conn);
+    }
+  }
+
+  /** After a failed read: logged (rate-limited), `resync` set, the connection dropped, a short pause. */
+  private async failed(err: unknown, conn: RedisClient | null): Promise<null> {
+    if (err instanceof FencedError) throw err;
+    if (this.closing()) return null;
+    this.resync = true;
+    if (err instanceof Error && err.message.includes('NOGROUP')) {
+      // Redis lost its data (or the stream was deleted): recreate the group and go on.
+      await ensureGroup(this.env.redis, this.unit.stream, this.unit.group);
+      this.errors.warn('nogroup', { unit: unitName(this.unit) }, 'consumer group was missing: recreated');
       return null;
     }
+    this.errors.warn('read', { err, unit: unitName(this.unit) }, 'read failed; retrying');
+    if (conn === null || this.conn === conn) this.drop();
+    await abortableDelay(Math.min(1000, this.env.settings.blockMs), this.signal);
+    return null;
   }
 
   /** Fewer entries than asked for: the stream was drained, so the next read waits at once. */
@@ -145,13 +186,7 @@ export class ShardReader {
       entries.length,
       `shard-${this.unit.shard}`,
     );
-    const counts = new Map<string, number>();
-    if (Array.isArray(reply)) {
-      for (const row of reply as unknown[]) {
-        if (Array.isArray(row)) counts.set(String(row[0]), Number(row[3]));
-      }
-    }
-    return counts;
+    return new Map(parsePending(reply).map((r) => [r.id, r.deliveries]));
   }
 
   /** Close the connection; the read in flight (if any) ends with an error. */

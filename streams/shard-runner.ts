@@ -154,18 +154,14 @@ export class ShardRunner {
    * newer of their keys) before reading new ones.
    */
   private async rereadPending(): Promise<void> {
-    let from = '0';
+    let after = '0';
     for (;;) {
-      const entries = await this.reader.read(from, this.env.settings.batchSize);
-      if (entries === null) return; // failed again: resync stays set
-      const lost = entries.filter((e) => !this.dispatched.has(e.id));
-      if (lost.length > 0) {
-        const deliveries = await this.reader.deliveryCounts(lost);
-        for (const e of lost) this.dispatch(e, deliveries.get(e.id) ?? 1);
-      }
-      const last = entries[entries.length - 1];
+      const pending = await this.reader.pending(after, this.env.settings.batchSize);
+      if (pending === null) return; // failed again: resync stays set
+      for (const p of pending) if (!this.dispatched.has(p.entry.id)) this.dispatch(p.entry, p.deliveries);
+      const last = pending[pending.length - 1];
       if (!last) break;
-      from = last.id;
+      after = last.entry.id;
     }
     this.reader.resync = false;
   }

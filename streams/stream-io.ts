@@ -40,8 +40,13 @@ export function parseFlatRead(reply: readonly unknown[]): Entry[] {
 }
 
 export function parseRead(reply: unknown): Entry[] {
+  return parseEntries(streamEntries(reply));
+}
+
+/** Entries as XRANGE lists them, and as a read reply holds them per stream: [[id, fields], …]. */
+export function parseEntries(items: readonly unknown[]): Entry[] {
   const out: Entry[] = [];
-  for (const item of streamEntries(reply)) {
+  for (const item of items) {
     if (!Array.isArray(item)) continue;
     const id = String(item[0]);
     const fields: unknown = item[1];
@@ -50,6 +55,16 @@ export function parseRead(reply: unknown): Entry[] {
       for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === 'm') payload = String(fields[i + 1]);
     }
     out.push({ id, payload });
+  }
+  return out;
+}
+
+/** The rows of an extended XPENDING reply ([id, consumer, idle ms, deliveries], …): id and deliveries. */
+export function parsePending(reply: unknown): { id: string; deliveries: number }[] {
+  const out: { id: string; deliveries: number }[] = [];
+  if (!Array.isArray(reply)) return out;
+  for (const row of reply as unknown[]) {
+    if (Array.isArray(row)) out.push({ id: String(row[0]), deliveries: Number(row[3]) });
   }
   return out;
 }

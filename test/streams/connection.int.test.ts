@@ -4,8 +4,9 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import sinon from 'sinon';
-import type { ActorRuntime } from '../../streams/index.js';
-import { onRunEnd } from '../support/hooks.js';
+import type { ActorBehavior, ActorRuntime } from '../../streams/index.js';
+import { Keys } from '../../streams/keys.js';
+import { onRunEnd, sharedRedis } from '../support/hooks.js';
 import { waitFor } from '../support/processes.js';
 import { RedisServer } from '../support/redis-server.js';
 import { testRuntime } from '../support/runtime.js';
@@ -117,5 +118,71 @@ describe('runtime under connection trouble (real redis-server)', function () {
       duringOutage,
       `log lines during a 3 s outage: ${msgs.slice(outageStart).join(' | ')}`,
     ).to.be.at.most(8);
+  });
+
+  it('re-reads its pending entries after a failed read without counting another delivery of them', async () => {
+    // A handler held in flight while the shard's blocked read is cut three times: each cut makes
+    // the loop re-read its pending list (the entries of a read whose reply may be lost). Counted as
+    // deliveries, as XREADGROUP from '0' did, the held entry would reach maxDeliveries (3) sound.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let entered = 0;
+    const gate: ActorBehavior<{ done: number }, { type: string; data: Record<string, never> }> = {
+      name: 'gate',
+      initialState: () => ({ done: 0 }),
+      decode: (m) => m as { type: string; data: Record<string, never> },
+      async handle(s) {
+        entered++;
+        await held;
+        return { state: { done: s.done + 1 } };
+      },
+    };
+    const admin = new Redis((await sharedRedis()).url);
+    onRunEnd(() => Promise.resolve(admin.disconnect()));
+    const clientIds = async (filter: (line: string) => boolean) =>
+      String(await admin.client('LIST'))
+        .split('\n')
+        .filter((l) => l.startsWith('id=') && filter(l))
+        .map((l) => /^id=(\d+)/.exec(l)![1]!);
+    const others = new Set(await clientIds(() => true)); // this test's blocked reads are the new ones
+    const { rt, prefix } = await testRuntime({ shards: 1, actorTypes: ['gate'], subscriberNames: [] });
+    started.push(rt);
+    rt.actor(gate);
+    await rt.start({ requests: false });
+    const keys = new Keys(prefix);
+    const mailbox = keys.mailbox('gate', 0);
+    const blockedReads = () =>
+      clientIds((l) => l.includes(' cmd=xread ') && !others.has(/^id=(\d+)/.exec(l)![1]!));
+
+    try {
+      await rt.tell({ type: 'gate', key: 'k' }, { type: 'Hold', data: {} });
+      await waitFor(() => entered === 1, { what: 'the handler holding the entry' });
+      for (let cut = 1; cut <= 3; cut++) {
+        const ids = await waitFor(
+          async () => ((await blockedReads()).length > 0 ? blockedReads() : undefined),
+          {
+            what: `the shard's blocked read before cut ${cut}`,
+          },
+        );
+        for (const id of ids) await admin.client('KILL', 'ID', id);
+      }
+      await waitFor(async () => (await blockedReads()).length > 0, { what: 'the read after the last cut' });
+      const pending = (await admin.xpending(mailbox, 'gate', '-', '+', 10)) as [
+        string,
+        string,
+        number,
+        number,
+      ][];
+      expect(
+        pending.map((p) => p[3]),
+        'deliveries of the held entry',
+      ).to.deep.equal([1]);
+    } finally {
+      release();
+    }
+    const done = async () => ((await rt.state('gate', 'k'))?.state as { done: number } | undefined)?.done;
+    await waitFor(async () => (await done()) === 1, { what: 'the held entry committed' });
+    expect(await admin.xlen(keys.deadLetters(keys.shard('gate', 0), 'gate')), 'dead letters').to.equal(0);
+    expect(entered, 'handled once').to.equal(1);
   });
 });
