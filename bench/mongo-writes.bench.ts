@@ -154,7 +154,7 @@ try {
   }
   const rm: Record<string, number> = {};
   for (const batched of [true, false, false, true]) {
-    const name = batched ? 'batched' : 'one_by_one';
+    const name = batched ? 'batched' : 'unbatched';
     rm[name] = Math.min(rm[name] ?? Infinity, await readModels(batched));
   }
   const figure = (name: string) => ({
@@ -174,8 +174,8 @@ try {
       read_models: {
         what: 'MongoReadModels.apply: OrderPlaced, PaymentApproved, StoreOrderReceived per order',
         batched_events_per_s: Math.round(1000 / rm.batched!),
-        one_by_one_events_per_s: Math.round(1000 / rm.one_by_one!),
-        batched_vs_one_by_one: round(rm.one_by_one! / rm.batched!),
+        unbatched_events_per_s: Math.round(1000 / rm.unbatched!),
+        batched_vs_unbatched: round(rm.unbatched! / rm.batched!),
         orders: ORDERS,
       },
       writes: WRITES,
