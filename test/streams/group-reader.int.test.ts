@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { FencedError } from '../../streams/errors.js';
 import { GroupReader } from '../../streams/group-reader.js';
 import { RateLimitedLog } from '../../streams/log.js';
+import { scripts } from '../../streams/scripts.js';
 import { ShardReader } from '../../streams/shard-reader.js';
 import type { Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
@@ -54,37 +55,19 @@ describe('GroupReader: the reads of new entries of one group’s shards, made to
     return { redis, reader, units, epochKey, add };
   }
 
-  it('takes the new entries of several shards in one call, each fenced by its own epoch', async () => {
+  /**
+   * Three shards with an entry each and `fault` done to the second, then one take for all three:
+   * the first and third get their entries, the second is refused (its reason returned), and the
+   * take is one script call (counted with a failed one: a reply that holds an error counts so).
+   */
+  async function takeWithFaultyMiddle(fault: (redis: Redis, b: Unit, epochKey: string) => Promise<unknown>) {
     const { redis, reader, units, epochKey, add } = await setup(3, 1000);
     const [a, b, c] = units as [Unit, Unit, Unit];
     const ida = await add(a, 'a1');
     await add(b, 'b1');
     const idc = await add(c, 'c1');
-    await redis.set(epochKey(b), '8'); // another owner took shard 1
-    const before = await calls(redis, 'evalsha', 'eval');
-    const [ra, rb, rc] = await Promise.allSettled([
-      reader.next(a, epochKey(a), 7, 10, null),
-      reader.next(b, epochKey(b), 7, 10, null),
-      reader.next(c, epochKey(c), 7, 10, null),
-    ]);
-    expect(ra).to.deep.equal({ status: 'fulfilled', value: [{ id: ida, payload: 'a1' }] });
-    expect(rc).to.deep.equal({ status: 'fulfilled', value: [{ id: idc, payload: 'c1' }] });
-    expect(rb.status).to.equal('rejected');
-    expect((rb as PromiseRejectedResult).reason).to.be.instanceOf(FencedError);
-    expect(await calls(redis, 'evalsha', 'eval')).to.equal(before + 1); // one script call for the three
-    // Taken into the group's pending list under each shard's own consumer; nothing of the fenced one.
-    expect((await redis.xpending(a.stream, 'g'))[3]).to.deep.equal([['shard-0', '1']]);
-    expect((await redis.xpending(b.stream, 'g'))[0]).to.equal(0);
-    expect((await redis.xpending(c.stream, 'g'))[3]).to.deep.equal([['shard-2', '1']]);
-  });
-
-  it('fails only the shard whose group is missing (NOGROUP); the others in the same take get their entries', async () => {
-    const { redis, reader, units, epochKey, add } = await setup(3, 1000);
-    const [a, b, c] = units as [Unit, Unit, Unit];
-    const ida = await add(a, 'a1');
-    await add(b, 'b1');
-    const idc = await add(c, 'c1');
-    await redis.xgroup('DESTROY', b.stream, 'g'); // as after Redis lost its data
+    await fault(redis, b, epochKey(b));
+    await scripts.read.many().run(redis, [], [0]); // cached now: the take below is one EVALSHA
     const before = await calls(redis, { failed: true }, 'evalsha', 'eval');
     const [ra, rb, rc] = await Promise.allSettled([
       reader.next(a, epochKey(a), 7, 10, null),
@@ -94,8 +77,27 @@ describe('GroupReader: the reads of new entries of one group’s shards, made to
     expect(ra).to.deep.equal({ status: 'fulfilled', value: [{ id: ida, payload: 'a1' }] });
     expect(rc).to.deep.equal({ status: 'fulfilled', value: [{ id: idc, payload: 'c1' }] });
     expect(rb.status).to.equal('rejected');
-    expect(((rb as PromiseRejectedResult).reason as Error).message).to.match(/^NOGROUP /);
-    expect(await calls(redis, { failed: true }, 'evalsha', 'eval')).to.equal(before + 1); // still one call
+    expect(await calls(redis, { failed: true }, 'evalsha', 'eval'), 'script calls').to.equal(before + 1);
+    return { redis, units: [a, b, c] as const, reason: (rb as PromiseRejectedResult).reason as unknown };
+  }
+
+  it('takes the new entries of several shards in one call, each fenced by its own epoch', async () => {
+    const { redis, units, reason } = await takeWithFaultyMiddle(
+      (r, _b, epochKey) => r.set(epochKey, '8'), // another owner took shard 1
+    );
+    expect(reason).to.be.instanceOf(FencedError);
+    // Taken into the group's pending list under each shard's own consumer; nothing of the fenced one.
+    const [a, b, c] = units;
+    expect((await redis.xpending(a.stream, 'g'))[3]).to.deep.equal([['shard-0', '1']]);
+    expect((await redis.xpending(b.stream, 'g'))[0]).to.equal(0);
+    expect((await redis.xpending(c.stream, 'g'))[3]).to.deep.equal([['shard-2', '1']]);
+  });
+
+  it('fails only the shard whose group is missing (NOGROUP); the others in the same take get their entries', async () => {
+    const { reason } = await takeWithFaultyMiddle(
+      (r, b) => r.xgroup('DESTROY', b.stream, 'g'), // as after Redis lost its data
+    );
+    expect((reason as Error).message).to.match(/^NOGROUP /);
   });
 
   it('wakes a waiting shard when an entry arrives, also one that began waiting while the wait was blocked', async () => {
