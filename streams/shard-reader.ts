@@ -134,9 +134,14 @@ export class ShardReader {
       // connection would hold these in its offline queue, and the loop with them).
       const c = (this.conn ??= blockingConnection(this.env.redis));
       conn = c;
+      const stuck = new Promise<never>((_, reject) => (this.unstick = reject)); // as for `read`
       const start = after === '0' ? '-' : `(${after}`;
-      const rows = parsePending(await raw(c, 'XPENDING', stream, group, start, '+', count, `shard-${shard}`));
-      const found = await Promise.all(rows.map((r) => raw(c, 'XRANGE', stream, r.id, r.id)));
+      const list = raw(c, 'XPENDING', stream, group, start, '+', count, `shard-${shard}`);
+      const rows = parsePending(await Promise.race([list, stuck]));
+      const found = await Promise.race([
+        Promise.all(rows.map((r) => raw(c, 'XRANGE', stream, r.id, r.id))),
+        stuck,
+      ]);
       return rows.map((r, i) => ({
         // Deleted while pending: no payload, as XREADGROUP reports it.
         entry: parseEntries(found[i] as unknown[])[0] ?? { id: r.id, payload: null },

@@ -22,8 +22,8 @@ const MAX_BATCH = 100;
 /**
  * The versioned upserts of one collection made in one event-loop turn (the projector applies the
  * events of many orders concurrently), sent as one ordered `bulkWrite` instead of one `updateOne`
- * each: 1.2–1.4× the upserts per second on FerretDB (`npm run bench:mongo-writes`), and one round
- * trip instead of a hundred on MongoDB.
+ * each: 1.2–1.4× the events per second the read models apply on FerretDB (`npm run
+ * bench:mongo-writes`), and one round trip instead of up to a hundred on MongoDB.
  *
  * Each caller still learns its own upsert's outcome: applied, or stale (the version filter matched
  * nothing, so the upsert's insert hit the existing `_id`). When the whole bulk succeeds, every
