@@ -7,6 +7,7 @@ import sinon from 'sinon';
 import type { ActorBehavior, ActorRuntime } from '../../streams/index.js';
 import { Keys } from '../../streams/keys.js';
 import { onRunEnd, sharedRedis } from '../support/hooks.js';
+import { clientList } from '../support/redis-clients.js';
 import { waitFor } from '../support/processes.js';
 import { RedisServer } from '../support/redis-server.js';
 import { testRuntime } from '../support/runtime.js';
@@ -139,20 +140,15 @@ describe('runtime under connection trouble (real redis-server)', function () {
     };
     const admin = new Redis((await sharedRedis()).url);
     onRunEnd(() => Promise.resolve(admin.disconnect()));
-    const clientIds = async (filter: (line: string) => boolean) =>
-      String(await admin.client('LIST'))
-        .split('\n')
-        .filter((l) => l.startsWith('id=') && filter(l))
-        .map((l) => /^id=(\d+)/.exec(l)![1]!);
-    const others = new Set(await clientIds(() => true)); // this test's blocked reads are the new ones
+    const others = new Set((await clientList(admin)).map((c) => c.id)); // this test's reads are the new ones
     const { rt, prefix } = await testRuntime({ shards: 1, actorTypes: ['gate'], subscriberNames: [] });
     started.push(rt);
     rt.actor(gate);
     await rt.start({ requests: false });
     const keys = new Keys(prefix);
     const mailbox = keys.mailbox('gate', 0);
-    const blockedReads = () =>
-      clientIds((l) => l.includes(' cmd=xread ') && !others.has(/^id=(\d+)/.exec(l)![1]!));
+    const blockedReads = async () =>
+      (await clientList(admin)).filter((c) => c.cmd === 'xread' && !others.has(c.id)).map((c) => c.id!);
 
     try {
       await rt.tell({ type: 'gate', key: 'k' }, { type: 'Hold', data: {} });

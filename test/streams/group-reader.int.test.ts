@@ -7,6 +7,7 @@ import { scripts } from '../../streams/scripts.js';
 import { ShardReader } from '../../streams/shard-reader.js';
 import type { Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
+import { clientList } from '../support/redis-clients.js';
 import { silentLog, testRunnerEnv } from '../support/runtime.js';
 
 /**
@@ -195,10 +196,7 @@ describe('ShardReader with a GroupReader: a shard that is behind takes alone (re
       return Promise.resolve();
     });
     /** This test's connections: the command one, the group's take and wait ones, the shard's own. */
-    const connections = async () =>
-      String(await redis.client('LIST'))
-        .split('\n')
-        .filter((l) => l.includes(` name=${name} `)).length;
+    const connections = async () => (await clientList(redis)).filter((c) => c.name === name).length;
     await redis.xgroup('CREATE', unit.stream, 'g', '0', 'MKSTREAM');
     await redis.set(keys.epoch(unit.root, 'g'), '7');
     const ids: string[] = [];

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { sharedRedis, uniquePrefix } from '../support/hooks.js';
 import { freePort, track, waitFor } from '../support/processes.js';
+import { clientList } from '../support/redis-clients.js';
 import { testRuntime } from '../support/runtime.js';
 import { startToxiproxy, type Proxy } from '../support/toxiproxy.js';
 import { produce, stopWorker, totals, type Worker } from '../support/workers.js';
@@ -59,13 +60,8 @@ function holdFault(ms: number): Promise<void> {
 
 /** The highest client id among the workers' connections (they name themselves 'appliance-store'). */
 async function newestWorkerConnection(redis: Redis): Promise<number> {
-  const list = await redis.client('LIST');
-  let max = 0;
-  for (const line of String(list).split('\n')) {
-    if (!/\bname=appliance-store\b/.test(line)) continue;
-    max = Math.max(max, Number(/\bid=(\d+)/.exec(line)?.[1] ?? 0));
-  }
-  return max;
+  const workers = (await clientList(redis)).filter((c) => c.name === 'appliance-store');
+  return Math.max(0, ...workers.map((c) => Number(c.id)));
 }
 
 describe('runtime through network faults (toxiproxy, e2e)', function () {
