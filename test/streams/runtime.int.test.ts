@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
+import { ActorHandling } from '../../streams/actor-handling.js';
+import { Script, scripts } from '../../streams/scripts.js';
 import { testRuntime } from '../support/runtime.js';
 import { Keys } from '../../streams/keys.js';
 import { seqActor, recordingSubscriber, type SeqState } from '../support/seq-actor.js';
@@ -13,6 +16,7 @@ async function stateOf(rt: ActorRuntime, type: string, key: string): Promise<Seq
 describe('actor runtime (real redis-server)', () => {
   const started: ActorRuntime[] = [];
   afterEach(async () => {
+    sinon.restore();
     await Promise.all(started.splice(0).map((rt) => rt.stop()));
   });
 
@@ -123,6 +127,62 @@ describe('actor runtime (real redis-server)', () => {
     await rt.tell({ type: 'seq', key: 't' }, { type: 'Later', data: { delayMs: 400 } });
     await waitFor(async () => (await stateOf(rt, 'seq', 't'))?.count === 1000, { what: 'timer fired' });
     expect(Date.now() - t0).to.be.at.least(400);
+  });
+
+  it('looks for due timers only when one is due: no call while none is set, one when it is', async () => {
+    const ticks = sinon.spy(ActorHandling.prototype, 'tick');
+    const looks = sinon.spy(scripts.dueTimers, 'run');
+    const { rt } = await testRuntime();
+    started.push(rt);
+    rt.actor(seqActor('seq'));
+    await rt.start();
+    // Each of the 4 shards looks once when it starts (it cannot know what a previous owner left).
+    await waitFor(() => looks.callCount === 4, { what: 'the first look of each shard' });
+    const idle = ticks.callCount;
+    await waitFor(() => ticks.callCount >= idle + 12, { what: 'three more ticks of each shard' });
+    expect(looks.callCount, 'due-timers calls while no timer is set').to.equal(4);
+
+    await rt.tell({ type: 'seq', key: 't' }, { type: 'Later', data: { delayMs: 400 } });
+    await waitFor(async () => (await stateOf(rt, 'seq', 't'))?.count === 1000, { what: 'timer fired' });
+    // One look when it was due (a tick or two of delay), none before it, none after it.
+    const afterFire = looks.callCount;
+    expect(afterFire - 4).to.be.within(1, 2);
+    const ticked = ticks.callCount;
+    await waitFor(() => ticks.callCount >= ticked + 12, { what: 'three more ticks of each shard' });
+    expect(looks.callCount, 'due-timers calls once it fired').to.equal(afterFire);
+  });
+
+  it('renews every lease it holds in one call per round (one node)', async () => {
+    const calls = sinon.spy(Script.prototype, 'run');
+    const renewals = () =>
+      calls.getCalls().filter((c) => c.thisValue instanceof Script && c.thisValue.name.startsWith('renew-1'));
+    const { rt } = await testRuntime();
+    started.push(rt);
+    rt.actor(seqActor('seq'));
+    await rt.start();
+    await waitFor(() => renewals().filter((c) => c.args[1].length === 4).length >= 3, {
+      what: 'three rounds renewing the 4 leases',
+    });
+    const seen = renewals().map((c) => `${(c.thisValue as Script).name} × ${c.args[1].length}`);
+    expect(new Set(seen), 'each round one call of the many form, for every lease').to.deep.equal(
+      new Set(['renew-1.lua (many) × 4']),
+    );
+  });
+
+  it('fires a timer that the previous owner committed, after a takeover', async () => {
+    const first = await testRuntime();
+    first.rt.actor(seqActor('seq'));
+    await first.rt.start();
+    await first.rt.tell({ type: 'seq', key: 't' }, { type: 'Later', data: { delayMs: 1500 } });
+    await waitFor(async () => (await stateOf(first.rt, 'seq', 't')) !== null, {
+      what: 'the timer committed',
+    });
+    await first.rt.stop(); // before it is due
+    const { rt } = await testRuntime({ prefix: first.prefix });
+    started.push(rt);
+    rt.actor(seqActor('seq'));
+    await rt.start();
+    await waitFor(async () => (await stateOf(rt, 'seq', 't'))?.count === 1000, { what: 'timer fired' });
   });
 
   it('publishes events to every subscriber group; replicas split the work without duplicates', async () => {
