@@ -131,16 +131,13 @@ export class GroupReader {
     }
     if (round.length === 0 || this.closed) return;
     this.taking = true;
-    const keys: string[] = [];
-    const args: (string | number)[] = [round.length];
-    for (let i = 0; i < round.length; i++) args.push(2, 4); // read-2: 2 keys, 4 arguments
-    for (const a of round) {
-      keys.push(a.unit.stream, a.epochKey);
-      args.push(this.group, `shard-${a.unit.shard}`, String(a.epoch), a.count);
-    }
+    const sections = round.map((a) => ({
+      keys: [a.unit.stream, a.epochKey],
+      args: [this.group, `shard-${a.unit.shard}`, String(a.epoch), a.count],
+    }));
     try {
       this.takeConn ??= blockingConnection(this.redis);
-      const replies = (await readMany.run(this.takeConn, keys, args)) as unknown[];
+      const replies = await readMany.run(this.takeConn, sections);
       round.forEach((a, i) => {
         const r = replies[i];
         if (r === 'FENCED') this.settle(a, (x) => x.reject(new FencedError(unitName(x.unit))));

@@ -206,10 +206,10 @@ export class Coordinator {
     if (redis instanceof Cluster) {
       return Promise.all(leases.map((lease) => scripts.renew.run(redis, [lease], [this.processId, ttl])));
     }
-    const args: (string | number)[] = [leases.length];
-    for (let i = 0; i < leases.length; i++) args.push(1, 2); // renew-1: 1 key, 2 arguments
-    for (let i = 0; i < leases.length; i++) args.push(this.processId, ttl);
-    return (await renewMany.run(redis, leases, args)) as unknown[];
+    return renewMany.run(
+      redis,
+      leases.map((lease) => ({ keys: [lease], args: [this.processId, ttl] })),
+    );
   }
 
   /** Take a free lease (SET NX + INCR epoch: a new fencing token) and start its runner. */

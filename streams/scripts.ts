@@ -32,7 +32,7 @@ export class Script {
    * runs exactly as a call of its own would (its own fencing check, its own reply), so sections
    * must not depend on one another. One node only: the sections' keys span hash slots.
    */
-  many(): Script {
+  many(): ManyScript {
     const lua = [
       `-- ${this.name}, once per section (streams/scripts.ts, Script.many)`,
       'local function one(KEYS, ARGV)',
@@ -51,7 +51,7 @@ export class Script {
       'end',
       'return replies',
     ].join('\n');
-    return new Script(`${this.name} (many)`, lua, null);
+    return new ManyScript(new Script(`${this.name} (many)`, lua, null));
   }
 
   async run(
@@ -71,6 +71,29 @@ export class Script {
       }
       throw err;
     }
+  }
+}
+
+/** One section of a `many` call: the keys and arguments one call of the script would get. */
+export interface Section {
+  readonly keys: readonly string[];
+  readonly args: readonly (string | number)[];
+}
+
+/** A script run once per section in one call (`Script.many`): lays the sections out as it reads them. */
+export class ManyScript {
+  constructor(readonly script: Script) {}
+
+  /** Each section's reply, in the sections' order. */
+  async run(client: RedisClient, sections: readonly Section[]): Promise<unknown[]> {
+    const keys: string[] = [];
+    const args: (string | number)[] = [sections.length];
+    for (const s of sections) args.push(s.keys.length, s.args.length);
+    for (const s of sections) {
+      keys.push(...s.keys);
+      args.push(...s.args);
+    }
+    return (await this.script.run(client, keys, args)) as unknown[];
   }
 }
 

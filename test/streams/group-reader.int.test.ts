@@ -68,7 +68,7 @@ describe('GroupReader: the reads of new entries of one group’s shards, made to
     await add(b, 'b1');
     const idc = await add(c, 'c1');
     await fault(redis, b, epochKey(b));
-    await scripts.read.many().run(redis, [], [0]); // cached now: the take below is one EVALSHA
+    await scripts.read.many().run(redis, []); // cached now: the take below is one EVALSHA
     const before = await calls(redis, { failed: true }, 'evalsha', 'eval');
     const [ra, rb, rc] = await Promise.allSettled([
       reader.next(a, epochKey(a), 7, 10, null),
