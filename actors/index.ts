@@ -53,4 +53,4 @@ export { deliveryView, type DeliveryView } from './delivery/view.js';
 
 // Catalogue and customer messages
 export { CATALOGUE, findProduct, type Product } from './catalogue.js';
-export { formatMoney, messageFor, messageId } from './message/texts.js';
+export { formatMoney, messageFor, messageId, untoldEvents } from './message/texts.js';

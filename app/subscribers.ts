@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { messageFor, messageId, type DomainEvent } from '../actors/index.js';
+import { messageFor, messageId, untoldEvents, type DomainEvent } from '../actors/index.js';
 import type { Subscriber } from '../streams/index.js';
 import type { ReadModels } from '../views/port.js';
 import type { NotificationGateway } from '../outbound/index.js';
@@ -26,6 +26,8 @@ export function notifier(
 ): Subscriber<DomainEvent> {
   return {
     name: 'notifier',
+    // Three of an order's four events while it is placed: read, acknowledged and skipped in Redis.
+    ignores: untoldEvents,
     decode: decodeDomainEvent,
     async handle(event) {
       const m = messageFor(event);

@@ -2,8 +2,8 @@ import { Cluster } from 'ioredis';
 import { FencedError } from './errors.js';
 import { blockingConnection, raw, type RedisClient } from './redis.js';
 import { scripts } from './scripts.js';
-import { parseFlatRead, streamsWithEntries, type Entry } from './stream-io.js';
-import { unitName, type Unit } from './unit.js';
+import { parseFlatRead, streamsWithEntries, type Take } from './stream-io.js';
+import { takeArgs, unitName, type Unit } from './unit.js';
 
 /** One shard loop's read of new entries, until it is answered. */
 interface Ask {
@@ -15,7 +15,7 @@ interface Ask {
   after: string | null;
   /** When it started waiting (Date.now()). */
   since: number;
-  resolve(entries: Entry[]): void;
+  resolve(take: Take): void;
   reject(err: unknown): void;
 }
 
@@ -60,19 +60,18 @@ export class GroupReader {
 
   constructor(
     private readonly redis: RedisClient,
-    private readonly group: string,
     private readonly blockMs: number,
   ) {}
 
   /**
    * New entries of `unit`'s stream, taken fenced for `epoch` (FencedError when another owner holds
-   * it): at once if there are any; else after the next one arrives; [] after `blockMs` without any
+   * it): at once if there are any; else after the next one arrives; none after `blockMs` without any
    * (so the loop can check that it should go on). `after`: the loop knows it drained the stream up
    * to this id, so it waits before taking.
    */
-  next(unit: Unit, epochKey: string, epoch: number, count: number, after: string | null): Promise<Entry[]> {
+  next(unit: Unit, epochKey: string, epoch: number, count: number, after: string | null): Promise<Take> {
     if (this.closed) return Promise.reject(new Error('group reader closed'));
-    return new Promise<Entry[]>((resolve, reject) => {
+    return new Promise<Take>((resolve, reject) => {
       this.asks.get(unit.stream)?.reject(new Error('superseded by a new read of the same shard'));
       const since = Date.now();
       this.asks.set(unit.stream, {
@@ -133,7 +132,7 @@ export class GroupReader {
     this.taking = true;
     const sections = round.map((a) => ({
       keys: [a.unit.stream, a.epochKey],
-      args: [this.group, `shard-${a.unit.shard}`, String(a.epoch), a.count],
+      args: takeArgs(a.unit, a.epoch, a.count),
     }));
     try {
       this.takeConn ??= blockingConnection(this.redis);
@@ -189,7 +188,7 @@ export class GroupReader {
    */
   private expired(a: Ask): boolean {
     if (Date.now() - a.since < this.blockMs) return false;
-    this.settle(a, (x) => x.resolve([]));
+    this.settle(a, (x) => x.resolve({ entries: [], readTo: null }));
     return true;
   }
 
@@ -208,9 +207,12 @@ export class GroupReader {
       }
       const wc = this.waitConn;
       await wc.id; // CLIENT UNBLOCK needs it before the XREAD can be cut short
+      // COUNT 1: the wait only learns which streams have news; the take reads the entries.
       reply = await raw(
         wc.conn,
         'XREAD',
+        'COUNT',
+        1,
         'BLOCK',
         block,
         'STREAMS',
@@ -250,7 +252,7 @@ export class GroupReaders {
     if (this.redis instanceof Cluster) return null;
     let r = this.readers.get(group);
     if (!r) {
-      r = new GroupReader(this.redis, group, this.blockMs);
+      r = new GroupReader(this.redis, this.blockMs);
       this.readers.set(group, r);
     }
     return r;

@@ -96,7 +96,7 @@ export class ActorRuntime {
     const settings = { maxAttempts: o.maxAttempts ?? 5, maxBackoffMs: o.maxBackoffMs ?? 5000 };
     this.groups.push({
       group: sub.name,
-      units: this.subscriberUnits(sub.name),
+      units: this.subscriberUnits(sub.name, sub.ignores),
       makeHandling: (unit, epoch) => new SubscriberHandling(this.env, unit, epoch, sub, settings),
     });
     return this;
@@ -112,13 +112,14 @@ export class ActorRuntime {
     }));
   }
 
-  subscriberUnits(name: string): Unit[] {
+  subscriberUnits(name: string, ignores?: readonly string[]): Unit[] {
     return Array.from({ length: this.opts.eventShards }, (_, shard) => ({
       kind: 'subscriber' as const,
       group: name,
       shard,
       stream: this.keys.events(shard),
       root: this.keys.eventShard(shard),
+      ...(ignores?.length ? { ignores } : {}),
     }));
   }
 

@@ -11,8 +11,9 @@ import {
   parsePending,
   parseRead,
   type Entry,
+  type Take,
 } from './stream-io.js';
-import { unitName, type RunnerEnv, type Unit } from './unit.js';
+import { takeArgs, unitName, type RunnerEnv, type Unit } from './unit.js';
 
 /**
  * The reading side of a shard loop: fenced reads of new entries (with the group's other shards
@@ -82,7 +83,7 @@ export class ShardReader {
           const take = scripts.read.run(
             conn,
             [this.unit.stream, this.epochKey],
-            [this.unit.group, consumer, String(this.epoch), count],
+            takeArgs(this.unit, this.epoch, count),
           );
           const r = await Promise.race([take, stuck]);
           if (r === 'FENCED') throw new FencedError(unitName(this.unit));
@@ -95,7 +96,8 @@ export class ShardReader {
         }
         const after = this.waitAfter;
         this.waitAfter = null;
-        await Promise.race([raw(conn, 'XREAD', 'BLOCK', blockMs, 'STREAMS', this.unit.stream, after), stuck]);
+        const wait = raw(conn, 'XREAD', 'COUNT', 1, 'BLOCK', blockMs, 'STREAMS', this.unit.stream, after);
+        await Promise.race([wait, stuck]);
         return [];
       }
       const reply = await Promise.race([
@@ -169,10 +171,12 @@ export class ShardReader {
     return null;
   }
 
-  /** Fewer entries than asked for: the stream was drained, so the next read waits at once. */
-  private took(entries: Entry[], count: number): Entry[] {
-    const last = entries[entries.length - 1];
-    if (last && entries.length < count) this.waitAfter = last.id;
+  /**
+   * Fewer entries than asked for: the stream was drained, so the next read waits at once, after the
+   * last entry read (an ignored one may come after the last entry handed over).
+   */
+  private took({ entries, readTo }: Take, count: number): Entry[] {
+    if (readTo !== null && entries.length < count) this.waitAfter = readTo;
     this.behind = entries.length >= count;
     return entries;
   }

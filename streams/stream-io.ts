@@ -29,14 +29,25 @@ export function streamsWithEntries(reply: unknown): string[] {
   return names;
 }
 
-/** The fenced read's flat reply (`lua/read-2.lua`): id, payload (null when absent), id, payload… */
-export function parseFlatRead(reply: readonly unknown[]): Entry[] {
-  const out: Entry[] = [];
+/** A fenced take: the entries to handle, and the id of the last entry it read (null: none). */
+export interface Take {
+  readonly entries: Entry[];
+  /** The last of `entries`, or an entry after them that the group ignores (acknowledged unread). */
+  readonly readTo: string | null;
+}
+
+/**
+ * The fenced read's flat reply (`lua/read-2.lua`): id, payload (null when absent), id, payload…,
+ * and, when its length is odd, the id of the last entry read (an ignored one) at the end.
+ */
+export function parseFlatRead(reply: readonly unknown[]): Take {
+  const entries: Entry[] = [];
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const payload = reply[i + 1];
-    out.push({ id: String(reply[i]), payload: typeof payload === 'string' ? payload : null });
+    entries.push({ id: String(reply[i]), payload: typeof payload === 'string' ? payload : null });
   }
-  return out;
+  const readTo = reply.length % 2 === 1 ? String(reply[reply.length - 1]) : (entries.at(-1)?.id ?? null);
+  return { entries, readTo };
 }
 
 export function parseRead(reply: unknown): Entry[] {

@@ -74,6 +74,12 @@ export interface EventContext {
 /** A consumer group over the event streams: each subscriber sees every event, once per group. */
 export interface Subscriber<E extends Message = Message> {
   readonly name: string;
+  /**
+   * Event types `handle` does nothing with: acknowledged as they are read (`lua/read-2.lua`), never
+   * decoded or handed over, so they cost no handling and no ack. An optimisation only: `handle`
+   * must still accept them (an entry delivered before, or written in another shape, reaches it).
+   */
+  readonly ignores?: readonly string[];
   decode(msg: Message): E;
   /** Must be idempotent: delivery is at-least-once. */
   handle(event: E, ctx: EventContext): Promise<void>;

@@ -14,6 +14,13 @@ export interface Unit {
   readonly stream: string;
   /** Hash-tagged root shared by everything this unit touches atomically. */
   readonly root: string;
+  /** Message types this group acknowledges as it reads them, unhandled (Subscriber.ignores). */
+  readonly ignores?: readonly string[];
+}
+
+/** `read-2`'s arguments for a fenced take of up to `count` new entries of `unit`'s stream. */
+export function takeArgs(unit: Unit, epoch: number, count: number): (string | number)[] {
+  return [unit.group, `shard-${unit.shard}`, String(epoch), count, ...(unit.ignores ?? [])];
 }
 
 export const unitName = (u: Unit) => `${u.group}/${u.shard}`;

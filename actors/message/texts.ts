@@ -1,13 +1,29 @@
 /** What the customer is told (F6, F9): the message for a domain event, and its stable id. */
 import { createHash } from 'node:crypto';
 import { findProduct } from '../catalogue.js';
-import type { DomainEvent, MessageKind } from '../events.js';
+import type { DomainEvent, DomainEventType, MessageKind } from '../events.js';
 import { unreachable } from '../kernel.js';
 
 /** `12345` EUR → `EUR 123.45`. */
 export function formatMoney(amount: number, currency: string): string {
   return `${currency} ${(amount / 100).toFixed(2)}`;
 }
+
+/**
+ * The event types the customer is not told about: `messageFor` answers null for exactly these (the
+ * notifier's consumer group acknowledges them unread: `Subscriber.ignores`).
+ */
+export const untoldEvents = [
+  'OrderRejected',
+  'OrderStatusChanged',
+  'PaymentApproved',
+  'PaymentDeclined',
+  'PaymentRefunded',
+  'StoreOrderReceived',
+  'StoreOrderAccepted',
+  'StoreOrderPacked',
+  'StoreOrderCancelled',
+] as const satisfies readonly Exclude<DomainEventType, MessageKind>[];
 
 /** The customer message for an event, or null when the customer is not told about it. */
 export function messageFor(event: DomainEvent): { readonly kind: MessageKind; readonly text: string } | null {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { CATALOGUE, findProduct } from '../../actors/catalogue.js';
-import type { DomainEvent, MessageKind } from '../../actors/events.js';
-import { formatMoney, messageFor, messageId } from '../../actors/message/texts.js';
+import { eventSource, type DomainEvent, type MessageKind } from '../../actors/events.js';
+import { formatMoney, messageFor, messageId, untoldEvents } from '../../actors/message/texts.js';
 
 const base = { orderId: 'o-1', customerId: 'c-1', version: 3, at: 0 };
 
@@ -67,6 +67,12 @@ describe('customer messages', () => {
   ];
   it('other events tell the customer nothing', () => {
     for (const event of silent) expect(messageFor(event), event.type).to.equal(null);
+  });
+
+  it('untoldEvents (what the notifier skips unread) are exactly the silent types, and every type is one or the other', () => {
+    expect([...untoldEvents].sort()).to.deep.equal(silent.map((e) => e.type).sort());
+    const all = [...told.map(([e]) => e.type), ...silent.map((e) => e.type)].sort();
+    expect(all).to.deep.equal(Object.keys(eventSource).sort());
   });
 
   it('messageId is stable per (order, kind) and differs otherwise', () => {
