@@ -6,6 +6,18 @@ import type { Message } from './kernel.js';
 /** A non-empty string (ids, tokens, addresses). */
 export const id = z.string().min(1).max(200);
 
+/** An amount in minor units (cents) of an ISO 4217 currency. */
+export const money = { amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) };
+
+/** `OrderDetails` (events.ts) as a mailbox carries them. */
+export const orderDetails = {
+  customerId: id,
+  productId: id,
+  quantity: z.number().int().min(1),
+  ...money,
+  address: z.string().min(1).max(1000),
+};
+
 /**
  * Parses a message with the actor's schema. Throws a TerminalError naming the problem: a
  * malformed message never parses on retry, so it goes to the dead letters for a person to look at.

@@ -27,9 +27,15 @@ export interface OrderLine {
   readonly currency: string;
 }
 
+/** What was ordered, by whom, to where: what the order and the store keep of an order. */
+export interface OrderDetails extends OrderLine {
+  readonly customerId: string;
+  readonly address: string;
+}
+
 export type DomainEvent =
   // Order actor
-  | { readonly type: 'OrderPlaced'; readonly data: Base & OrderLine & { readonly address: string } }
+  | { readonly type: 'OrderPlaced'; readonly data: Base & OrderDetails }
   | { readonly type: 'OrderRejected'; readonly data: Base & OrderLine }
   | { readonly type: 'OrderStatusChanged'; readonly data: Base & { readonly status: OrderStatus } }
   | { readonly type: 'OrderCancelled'; readonly data: Base }
@@ -47,10 +53,7 @@ export type DomainEvent =
       readonly data: Base & { readonly amount: number; readonly currency: string; readonly refundId: string };
     }
   // OrderManagement (store) actor
-  | {
-      readonly type: 'StoreOrderReceived';
-      readonly data: Base & OrderLine & { readonly address: string };
-    }
+  | { readonly type: 'StoreOrderReceived'; readonly data: Base & OrderDetails }
   | { readonly type: 'StoreOrderAccepted'; readonly data: Base }
   | { readonly type: 'StoreOrderPacked'; readonly data: Base }
   | { readonly type: 'StoreOrderCancelled'; readonly data: Base }

@@ -1,19 +1,14 @@
 /** The order actor's mailbox ('order', keyed by order id): what it is asked and told. */
 import { z } from 'zod';
-import { decodeWith, id } from '../decode.js';
+import { decodeWith, id, orderDetails } from '../decode.js';
+import type { OrderDetails } from '../events.js';
 import type { Message } from '../kernel.js';
 
 type Empty = Readonly<Record<string, never>>;
 
 /** What the customer orders; the edge computes `amount` from the catalogue. */
-export interface PlaceOrderData {
+export interface PlaceOrderData extends OrderDetails {
   readonly orderId: string;
-  readonly customerId: string;
-  readonly productId: string;
-  readonly quantity: number;
-  readonly amount: number;
-  readonly currency: string;
-  readonly address: string;
   /** Passed on to the payment actor, never kept in the order's state. */
   readonly paymentToken: string;
 }
@@ -39,18 +34,14 @@ export type OrderCommand =
   | { readonly type: 'PaymentRefunded'; readonly data: { readonly refundId: string } };
 
 const empty = z.object({}).transform((): Empty => ({}));
-const money = { amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) };
 
 const schema: z.ZodType<OrderCommand> = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('PlaceOrder'),
     data: z.object({
       orderId: id,
-      customerId: id,
-      productId: id,
-      quantity: z.number().int().min(1).max(10),
-      ...money,
-      address: z.string().min(1).max(1000),
+      ...orderDetails,
+      quantity: orderDetails.quantity.max(10), // API.md's limit, checked again here
       paymentToken: id,
     }),
   }),

@@ -1,16 +1,6 @@
 /** The order actor's state and events. */
-import type { OrderStatus } from '../events.js';
+import type { OrderDetails, OrderStatus } from '../events.js';
 import type { DomainEventBody, ReplyAddress } from '../kernel.js';
-
-/** What was ordered, by whom, to where (the payment token is deliberately not here). */
-export interface OrderDetails {
-  readonly customerId: string;
-  readonly productId: string;
-  readonly quantity: number;
-  readonly amount: number;
-  readonly currency: string;
-  readonly address: string;
-}
 
 /** An order that exists: paid (`Ordered` and on) or declined (`Rejected`). */
 export interface EstablishedOrder {

@@ -1,18 +1,12 @@
 /** The order as the edge shows it (`GET /orders/{id}`, `POST /orders`). */
-import type { OrderStatus } from '../events.js';
+import type { OrderDetails, OrderStatus } from '../events.js';
 import { iso } from '../outcomes.js';
 import { isEstablished, type EstablishedOrder, type OrderState } from './state.js';
 
 /** The order as `GET /orders/{id}` and `POST /orders` show it (API.md); the edge shows this type. */
-export interface OrderView {
+export interface OrderView extends OrderDetails {
   readonly orderId: string;
   readonly status: OrderStatus;
-  readonly customerId: string;
-  readonly productId: string;
-  readonly quantity: number;
-  readonly amount: number;
-  readonly currency: string;
-  readonly address: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -31,16 +25,16 @@ export function orderView(state: OrderState): OrderView | null {
 
 /** The view of an order that exists. */
 export function viewOf(state: EstablishedOrder): OrderView {
-  const { details } = state;
+  const { customerId, productId, quantity, amount, currency, address } = state.details;
   return {
     orderId: state.orderId,
     status: state.status,
-    customerId: details.customerId,
-    productId: details.productId,
-    quantity: details.quantity,
-    amount: details.amount,
-    currency: details.currency,
-    address: details.address,
+    customerId,
+    productId,
+    quantity,
+    amount,
+    currency,
+    address,
     createdAt: iso(state.createdAt),
     updatedAt: iso(state.updatedAt),
   };

@@ -1,6 +1,6 @@
 /** The payment actor's mailbox ('payment', keyed by order id). */
 import { z } from 'zod';
-import { decodeWith, id } from '../decode.js';
+import { decodeWith, id, money } from '../decode.js';
 import type { Message } from '../kernel.js';
 
 export interface ChargePaymentData {
@@ -23,8 +23,7 @@ const schema: z.ZodType<PaymentCommand> = z.discriminatedUnion('type', [
     data: z.object({
       orderId: id,
       customerId: id,
-      amount: z.number().int().nonnegative(),
-      currency: z.string().regex(/^[A-Z]{3}$/),
+      ...money,
       paymentToken: id,
     }),
   }),

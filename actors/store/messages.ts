@@ -1,16 +1,11 @@
 /** The store's mailbox ('store': OrderManagement, keyed by order id). */
 import { z } from 'zod';
-import { decodeWith, id } from '../decode.js';
+import { decodeWith, id, orderDetails } from '../decode.js';
+import type { OrderDetails } from '../events.js';
 import type { Message } from '../kernel.js';
 
-export interface ReceiveOrderData {
+export interface ReceiveOrderData extends OrderDetails {
   readonly orderId: string;
-  readonly customerId: string;
-  readonly productId: string;
-  readonly quantity: number;
-  readonly amount: number;
-  readonly currency: string;
-  readonly address: string;
 }
 
 export type StoreCommand =
@@ -25,15 +20,7 @@ export type StoreCommand =
 const schema: z.ZodType<StoreCommand> = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ReceiveOrder'),
-    data: z.object({
-      orderId: id,
-      customerId: id,
-      productId: id,
-      quantity: z.number().int().min(1),
-      amount: z.number().int().nonnegative(),
-      currency: z.string().regex(/^[A-Z]{3}$/),
-      address: z.string().min(1).max(1000),
-    }),
+    data: z.object({ orderId: id, ...orderDetails }),
   }),
   z.object({ type: z.literal('AcceptOrder'), data: z.object({ staffId: id }) }),
   z.object({ type: z.literal('PackOrder'), data: z.object({ staffId: id }) }),

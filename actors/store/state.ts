@@ -1,18 +1,12 @@
 /** The store's (OrderManagement's) state and events. */
-import type { StoreOrderStatus } from '../events.js';
+import type { OrderDetails, StoreOrderStatus } from '../events.js';
 import type { DomainEventBody } from '../kernel.js';
 
 /** A store order: what to pack and where it goes. */
-export interface StoreOrder {
+export interface StoreOrder extends OrderDetails {
   readonly status: StoreOrderStatus;
   readonly version: number;
   readonly orderId: string;
-  readonly customerId: string;
-  readonly productId: string;
-  readonly quantity: number;
-  readonly amount: number;
-  readonly currency: string;
-  readonly address: string;
   readonly receivedAt: number;
   readonly updatedAt: number;
 }
