@@ -10,6 +10,7 @@ import { createAuthenticator } from './auth.js';
 import { authMiddleware } from './auth.js';
 import { cachedBacklog } from './backlog.js';
 import type { AppDeps, RouteDeps } from './deps.js';
+import { PayloadTooLargeError } from './errors.js';
 import { edgeMetrics } from './metrics.js';
 import { observeMiddleware } from './observe.js';
 import { buildOpenApi } from './openapi.js';
@@ -29,8 +30,20 @@ import { productRoutes } from './routes/products.js';
 
 /** Version of the REST API as `/openapi.json` states it. */
 export const API_VERSION = '1.0.0';
-/** Largest JSON body accepted (API.md: over 64 KiB is a 413). */
-export const JSON_LIMIT = '64kb';
+/** Largest body accepted (API.md: over 64 KiB is a 413). */
+const BODY_LIMIT_BYTES = 64 * 1024;
+export const JSON_LIMIT = `${BODY_LIMIT_BYTES / 1024}kb`;
+
+/**
+ * A body that says it is over the limit is a 413 whatever its type: the body parser reads (and
+ * limits) JSON only, and a large body of another type would otherwise be a 400.
+ */
+const bodyLimit: Koa.Middleware = async (ctx, next) => {
+  if (Number(ctx.get('Content-Length')) > BODY_LIMIT_BYTES) {
+    throw new PayloadTooLargeError('the body must be at most 64 KiB');
+  }
+  await next();
+};
 
 /** The app plus what it was built from (tests compare the routers with `/openapi.json`). */
 export interface Edge {
@@ -81,6 +94,7 @@ export function createEdge(deps: AppDeps): Edge {
   if (serveApi) {
     const apiRouter = new Router();
     mount(apiRouter, api);
+    app.use(bodyLimit);
     app.use(bodyParser({ enableTypes: ['json'], jsonLimit: JSON_LIMIT, strict: true }));
     app.use(authMiddleware(routeDeps.auth));
     app.use(

@@ -21,7 +21,8 @@ export function openApiPath(koaPath: string): string {
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query' | 'header'): JsonSchema[] {
   if (!(schema instanceof z.ZodObject)) return [];
   return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, prop]) => {
-    const s = jsonSchema(prop, 'output');
+    // What the client sends: the input side (a transform, such as the page limit's cap, has no output schema).
+    const s = jsonSchema(prop, 'input');
     const { description, ...rest } = s;
     return {
       name:

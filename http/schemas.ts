@@ -33,7 +33,8 @@ const IsoTime = z.string().describe('ISO 8601 date-time');
 
 // ---- requests ---------------------------------------------------------------------------------
 
-export const TokenRequest = z.object({ sub: Id, role: z.enum(USER_ROLES) }).strict();
+/** The user id of a dev token: what a verified token may carry (http/auth.ts), any 1-256 characters. */
+export const TokenRequest = z.object({ sub: z.string().min(1).max(256), role: z.enum(USER_ROLES) }).strict();
 
 /** Provider tokens are opaque ASCII (`tok_…`): nothing else is forwarded to the payment provider. */
 const PAYMENT_TOKEN = /^[\x21-\x7E]{1,512}$/;
@@ -85,8 +86,23 @@ export const OrderIdParams = z.object({ orderId: Id }).strict();
 export const ActorParams = z.object({ type: ActorType, key: Id }).strict();
 export const DeadLetterParams = z.object({ id: Id }).strict();
 
-const limit = z.coerce.number().int().min(1).max(100).default(20).describe('page size, 1..100');
-const cursor = z.string().min(1).max(512).optional().describe('the `next` of the previous page');
+/** The most items a page holds: a larger `limit` is capped to it (API.md). */
+export const MAX_PAGE = 100;
+const limit = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(1_000_000)
+  .default(20)
+  .transform((n) => Math.min(n, MAX_PAGE))
+  .describe(`page size (1 to 1,000,000), default 20; more than ${MAX_PAGE} is capped to ${MAX_PAGE}`);
+/** `cursor=` sent empty counts as left out (the first page); the document allows it too. */
+const cursor = z
+  .string()
+  .max(512)
+  .optional()
+  .transform((c) => (c === '' ? undefined : c))
+  .describe('the `next` of the previous page (empty: the first page)');
 
 export const PageQuery = z.object({ limit, cursor }).strict();
 export const StoreBoardQuery = z.object({ status: StoreOrderStatus.optional(), limit, cursor }).strict();

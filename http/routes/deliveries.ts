@@ -1,7 +1,7 @@
 /**
- * Deliveries. Roles: read by the owning customer, staff, admin and the assigned courier (another
- * courier gets 404, as for completing); completed by the assigned courier, or by admin on the
- * courier's behalf.
+ * Deliveries (API.md). Read by the owning customer (another customer gets 404), staff, couriers and
+ * admin; completed by the assigned courier (another courier gets 404), or by admin on the courier's
+ * behalf.
  */
 import type { Principal } from '../context.js';
 import type { RouteDeps } from '../deps.js';
@@ -13,11 +13,9 @@ import { answerStep } from './steps.js';
 
 async function visibleDelivery(deps: RouteDeps, caller: Principal, orderId: string): Promise<DeliveryView> {
   const d = await deps.gateway.getDelivery(orderId);
-  const hidden =
-    !d ||
-    (caller.role === 'customer' && d.customerId !== caller.sub) ||
-    (caller.role === 'courier' && d.courierId !== caller.sub);
-  if (hidden) throw new NotFoundError(`no delivery for order ${orderId}`);
+  if (!d || (caller.role === 'customer' && d.customerId !== caller.sub)) {
+    throw new NotFoundError(`no delivery for order ${orderId}`);
+  }
   return d;
 }
 
@@ -47,7 +45,10 @@ export function deliveryRoutes(deps: RouteDeps): Route[] {
       responses: { 202: { description: 'Delivered', schema: StepAccepted } },
       problems: [404, 409],
       async handle(ctx, { params, caller }) {
-        await visibleDelivery(deps, caller, params.orderId);
+        const d = await visibleDelivery(deps, caller, params.orderId);
+        if (caller.role === 'courier' && d.courierId !== caller.sub) {
+          throw new NotFoundError(`no delivery of order ${params.orderId} is yours to complete`);
+        }
         const courierId = caller.role === 'courier' ? caller.sub : null;
         answerStep(ctx, params.orderId, await deps.gateway.completeDelivery(params.orderId, courierId));
       },

@@ -1,6 +1,6 @@
 /**
- * The store's order management. Roles: staff work the board; admin may read it too (admin reads
- * everything) but only staff accept and pack, as API.md says.
+ * The store's order management: staff only, as API.md says (admin reads orders, payments,
+ * deliveries and the runtime's state, not the store's board).
  */
 import type { RouteDeps } from '../deps.js';
 import { route, type Route } from '../route.js';
@@ -32,7 +32,7 @@ export function orderManagementRoutes(deps: RouteDeps): Route[] {
       path: '/ordermanagements',
       summary: "The store's board of orders",
       tag: 'ordermanagements',
-      access: ['staff', 'admin'],
+      access: ['staff'],
       query: StoreBoardQuery,
       responses: { 200: { description: 'One page', schema: pageOf(StoreBoardItem) } },
       async handle(ctx, { query }) {

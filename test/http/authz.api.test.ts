@@ -108,17 +108,22 @@ describe('API: authorization (real store on Redis)', () => {
         expect(res.text).to.not.include('Main Street');
       });
     }
-    for (const spec of ['GET /deliveries/:id', 'POST /deliveries/:id/complete']) {
-      it(`${spec} as a courier not assigned to it`, async () => {
-        const [method, template] = spec.split(' ') as [string, string];
-        const other = assigned === 'courier-1' ? 'courier-2' : 'courier-1';
-        const res = await f.request(method, template.replace(':id', owned), {
-          token: await f.tokenFor(other, 'courier'),
-        });
-        expectProblem(res, 404, 'not-found');
-        expect((await startedDelivery(f, owned)).status).to.equal('Started');
+    it('POST /deliveries/:id/complete as a courier not assigned to it: 404, and it stays Started', async () => {
+      const other = assigned === 'courier-1' ? 'courier-2' : 'courier-1';
+      const res = await f.request('POST', `/deliveries/${owned}/complete`, {
+        token: await f.tokenFor(other, 'courier'),
       });
-    }
+      expectProblem(res, 404, 'not-found');
+      expect((await startedDelivery(f, owned)).status).to.equal('Started');
+    });
+    it('GET /deliveries/:id as any courier (API.md: courier), which shows no customer data', async () => {
+      const other = assigned === 'courier-1' ? 'courier-2' : 'courier-1';
+      const res = await f.request('GET', `/deliveries/${owned}`, {
+        token: await f.tokenFor(other, 'courier'),
+      });
+      expect(res.status, res.text).to.equal(200);
+      expect(res.body).to.deep.equal({ orderId: owned, status: 'Started', courierId: assigned });
+    });
     it('lists show only the caller’s own orders and messages', async () => {
       const alice = await f.tokenFor(aliceId, 'customer');
       // Alice's lists have her orders and messages (eventually) ...

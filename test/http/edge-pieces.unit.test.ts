@@ -5,6 +5,7 @@ import { cachedBacklog } from '../../http/backlog.js';
 import { bodyHash, orderIdFor, randomOrderId } from '../../http/idempotency.js';
 import { openApiPath } from '../../http/openapi.js';
 import type { AdminPort } from '../../http/ports.js';
+import { MAX_PAGE, PageQuery, StoreBoardQuery, TokenRequest } from '../../http/schemas.js';
 
 describe('edge pieces (unit)', () => {
   it('cachedBacklog asks the admin port at most once per second, and keeps the last value on errors', async () => {
@@ -41,5 +42,30 @@ describe('edge pieces (unit)', () => {
   it('openApiPath turns Koa parameters into OpenAPI templates', () => {
     expect(openApiPath('/admin/actors/:type/:key')).to.equal('/admin/actors/{type}/{key}');
     expect(openApiPath('/products')).to.equal('/products');
+  });
+
+  it('a page limit over 100 is capped to 100, an empty cursor is the first page, bad limits are refused', () => {
+    expect(MAX_PAGE).to.equal(100);
+    for (const q of [PageQuery, StoreBoardQuery]) {
+      expect(q.parse({ limit: '101' }).limit).to.equal(100);
+      expect(q.parse({ limit: '5000' }).limit).to.equal(100);
+      expect(q.parse({ limit: '100' }).limit).to.equal(100);
+      expect(q.parse({ limit: '7' }).limit).to.equal(7);
+      for (const empty of [{}, { cursor: '' }]) {
+        const { limit, cursor } = q.parse(empty);
+        expect([limit, cursor]).to.deep.equal([20, undefined]);
+      }
+      for (const bad of ['0', '-3', '1.5', 'ten', ''])
+        expect(q.safeParse({ limit: bad }).success, bad).to.equal(false);
+    }
+  });
+
+  it('a dev token may name any user id of 1-256 characters (as a verified token may), not more', () => {
+    for (const sub of ['c-1', 'alice@example.com', 'Zoë Ångström', 'x'.repeat(256)]) {
+      expect(TokenRequest.parse({ sub, role: 'customer' }).sub).to.equal(sub);
+    }
+    for (const sub of ['', 'x'.repeat(257)]) {
+      expect(TokenRequest.safeParse({ sub, role: 'customer' }).success).to.equal(false);
+    }
   });
 });

@@ -33,6 +33,24 @@ describe('API: the edge itself (real store on Redis)', () => {
       expectProblem(res, 413, 'payload-too-large');
     });
 
+    it('a body over 64 KiB of another type is 413 too (not 400), and one under it is a 400', async () => {
+      const token = await f.tokenFor('alice', 'customer');
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'application/octet-stream']) {
+        const big = await f.request('POST', '/orders', {
+          token,
+          raw: 'x'.repeat(64 * 1024 + 1),
+          headers: { 'content-type': type },
+        });
+        expectProblem(big, 413, 'payload-too-large');
+        const small = await f.request('POST', '/orders', {
+          token,
+          raw: 'x',
+          headers: { 'content-type': type },
+        });
+        expectProblem(small, 400, 'validation');
+      }
+    });
+
     it('malformed JSON is 400 validation', async () => {
       const token = await f.tokenFor('alice', 'customer');
       const res = await f.request('POST', '/orders', {
@@ -43,12 +61,24 @@ describe('API: the edge itself (real store on Redis)', () => {
       expectProblem(res, 400, 'validation');
     });
 
-    it('query parameters are strict and bounded', async () => {
-      const token = await f.tokenFor('alice', 'customer');
-      for (const q of ['limit=0', 'limit=101', 'limit=abc', 'foo=1', 'limit=5&limit=6']) {
+    it('query parameters are strict; limit over 100 is capped (API.md); an empty cursor is the first page', async () => {
+      const token = await f.tokenFor(uniqueUser('nobody'), 'customer');
+      for (const q of [
+        'limit=0',
+        'limit=-1',
+        'limit=abc',
+        'limit=2.5',
+        'limit=',
+        'foo=1',
+        'limit=5&limit=6',
+      ]) {
         expectProblem(await f.request('GET', `/myPages?${q}`, { token }), 400, 'validation');
       }
-      expect((await f.request('GET', '/myPages?limit=100', { token })).status).to.equal(200);
+      for (const q of ['limit=100', 'limit=101', 'limit=100000', 'cursor=', '']) {
+        const res = await f.request('GET', `/myPages?${q}`, { token });
+        expect(res.status, q).to.equal(200);
+        expect(res.body, q).to.deep.equal({ items: [], next: null });
+      }
       const staff = await f.tokenFor('s', 'staff');
       expectProblem(
         await f.request('GET', '/ordermanagements?status=Shipped', { token: staff }),

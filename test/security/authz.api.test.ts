@@ -121,13 +121,16 @@ describe('security: authorization matrix and IDOR against the real store', funct
         );
       });
     }
-    for (const spec of ['GET /deliveries/:id', 'POST /deliveries/:id/complete']) {
-      it(`${spec} as a courier not assigned to it: 404`, async () => {
-        const res = await call(spec, { sub: 'courier-2', role: 'courier' });
-        expect(res.status, res.text).to.equal(404);
-        expect(res.text).to.not.match(/alice|Main Street/);
-      });
-    }
+    it('POST /deliveries/:id/complete as a courier not assigned to it: 404', async () => {
+      const res = await call('POST /deliveries/:id/complete', { sub: 'courier-2', role: 'courier' });
+      expect(res.status, res.text).to.equal(404);
+      expect(res.text).to.not.match(/alice|Main Street/);
+    });
+    it('GET /deliveries/:id as another courier: the delivery (API.md: courier), no customer data', async () => {
+      const res = await call('GET /deliveries/:id', { sub: 'courier-2', role: 'courier' });
+      expect(res.status, res.text).to.equal(200);
+      expect(res.text).to.not.match(/alice|Main Street/);
+    });
     it("bob's lists hold none of alice's orders or messages; alice's do", async () => {
       await waitFor(
         async () =>

@@ -10,7 +10,7 @@ export const AUTHZ_MATRIX: readonly {
   { call: 'GET /orders/:id', allowed: ['customer', 'staff', 'admin'] },
   { call: 'GET /myPages', allowed: ['customer'] },
   { call: 'GET /myPages/:id', allowed: ['customer'] },
-  { call: 'GET /ordermanagements', allowed: ['staff', 'admin'] },
+  { call: 'GET /ordermanagements', allowed: ['staff'] },
   { call: 'GET /deliveries/:id', allowed: ['customer', 'staff', 'courier', 'admin'] },
   { call: 'GET /payments/:id', allowed: ['customer', 'admin'] },
   { call: 'GET /messages', allowed: ['customer'] },
