@@ -19,7 +19,7 @@ import { ActorRuntime, closeQuietly, connectRedis } from '../streams/index.js';
 import { createReadModels } from '../views/index.js';
 import type { ReadModels } from '../views/port.js';
 import { observeForeignMailboxes, runtimeAdmin } from './admin.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { startEmbeddedRedis, StartupError, type EmbeddedRedis } from './embedded-redis.js';
 import { runtimeGateway } from './gateway.js';
 import { redisRoster } from './roster.js';
 import { notifier, projector } from './subscribers.js';
@@ -55,9 +55,12 @@ function withinMs(ms: number, check: () => Promise<boolean>): Promise<boolean> {
   return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
 }
 
-/** Compose one process of the store from its roles (`--roles all` runs everything). */
+/**
+ * Compose one process of the store from its roles (`--roles all` runs everything). With REDIS_URL
+ * unset it first starts the embedded redis-server, and stops it again if the store then fails to
+ * start: a child process would outlive this one, holding its data directory.
+ */
 export async function startStore(config: Config, log: Logger): Promise<RunningStore> {
-  const roles = new Set(config.roles);
   let embedded: EmbeddedRedis | null = null;
   let url = config.redisUrl;
   if (!url && !config.redisClusterNodes) {
@@ -68,6 +71,21 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
       'started the embedded redis-server (REDIS_URL is unset)',
     );
   }
+  try {
+    return await startOn(config, log, url, embedded);
+  } catch (err) {
+    await embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function startOn(
+  config: Config,
+  log: Logger,
+  url: string | null,
+  embedded: EmbeddedRedis | null,
+): Promise<RunningStore> {
+  const roles = new Set(config.roles);
   const redis = connectRedis(
     { url, clusterNodes: config.redisClusterNodes },
     `appliance-store:${config.roles.join('+')}`,
@@ -161,10 +179,22 @@ export async function startStore(config: Config, log: Logger): Promise<RunningSt
   const handle = edge.app.callback();
   const server: Server = createServer((req, res) => void handle(req, res));
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.port, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, () => resolve());
+    });
+  } catch (err) {
+    await runtime.stop();
+    await views.close();
+    await closeQuietly(redis);
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new StartupError(
+        `PORT ${config.port} is in use by another process: set PORT (or --port) to a free port`,
+      );
+    }
+    throw err;
+  }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   log.info({ port, roles: config.roles, processId: runtime.processId }, 'appliance store started');

@@ -81,8 +81,10 @@ export async function startEmbeddedRedis(dataDir: string, appendfsync: string): 
       // AOF replay happens before the server answers PING with PONG (it says LOADING before).
       if ((await probe.ping()) === 'PONG') break;
     } catch {
-      if (Date.now() > deadline)
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL'); // it would outlive this process, holding its data directory
         throw new StartupError(`the embedded redis-server did not answer within 15 s (data dir ${dir})`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     } finally {
       probe.disconnect();

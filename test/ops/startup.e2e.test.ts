@@ -1,0 +1,128 @@
+/**
+ * `appliance-store start` as a newcomer runs it (the built bin, a real process): bad configuration
+ * stops it with one line naming the variable (exit 2); with REDIS_URL unset it runs its own
+ * redis-server and stops it on SIGTERM, and also when the store then fails to start (PORT in use).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { freePort, stopProcess, track, waitFor } from '../support/processes.js';
+import { requireTool } from '../support/tools.js';
+
+const BIN = fileURLToPath(new URL('../../bin/appliance-store.js', import.meta.url));
+
+/** The environment of a fresh shell: none of the test run's store variables. */
+function cleanEnv(over: Record<string, string>): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...over };
+}
+
+function start(env: Record<string, string>, args: readonly string[] = []) {
+  const child = track(
+    spawn(process.execPath, [BIN, 'start', ...args], {
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, exited, out: () => ({ stdout, stderr }) };
+}
+
+/**
+ * Running redis-server processes working in `dataDir`: the embedded one runs with `--dir
+ * <DATA_DIR>/redis` and changes into it (its command line is rewritten to its listen address).
+ */
+function redisServersIn(dataDir: string): number[] {
+  const dir = realpathSync(join(dataDir));
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'redis-server') continue;
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(dir)) pids.push(Number(entry));
+    } catch {
+      continue; // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+describe('appliance-store start: configuration errors and the embedded redis-server (real processes)', function () {
+  this.timeout(60_000);
+  before(() => void requireTool('redis-server'));
+  // A failed test leaves its store to the run's SIGKILL, which would orphan its redis-server.
+  const dataDirs: string[] = [];
+  const newDataDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'as-startup-'));
+    dataDirs.push(dir);
+    return dir;
+  };
+  after(() => {
+    for (const dir of dataDirs) for (const pid of redisServersIn(dir)) process.kill(pid, 'SIGKILL');
+  });
+
+  const badConfigs: [string, Record<string, string>][] = [
+    ['SHARDS', { SHARDS: 'many' }],
+    ['PORT', { PORT: '99999' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['AUTH_MODE', { AUTH_MODE: 'maybe' }],
+    ['REDIS_URL', { REDIS_URL: 'http://not-redis' }],
+  ];
+  for (const [variable, env] of badConfigs) {
+    it(`a bad ${variable} stops it at once: exit 2, one line on stderr naming ${variable}, nothing started`, async () => {
+      const dataDir = newDataDir();
+      const p = start({ DATA_DIR: dataDir, ...env });
+      expect(await p.exited).to.equal(2);
+      const { stdout, stderr } = p.out();
+      const lines = stderr.trimEnd().split('\n');
+      expect(lines, stderr).to.have.length(1);
+      expect(lines[0]).to.match(/^appliance-store: bad configuration: /);
+      expect(lines[0]).to.include(variable);
+      expect(stdout).to.equal('');
+      expect(redisServersIn(dataDir)).to.deep.equal([]);
+    });
+  }
+
+  it('with REDIS_URL unset it runs its own redis-server under DATA_DIR and stops it on SIGTERM', async () => {
+    const dataDir = newDataDir();
+    const port = await freePort();
+    const p = start({ DATA_DIR: dataDir, PORT: String(port) });
+    await waitFor(
+      async () => {
+        if (p.child.exitCode !== null) throw new Error(`exited ${p.child.exitCode}: ${p.out().stderr}`);
+        return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
+      },
+      { timeoutMs: 30_000, what: 'the store ready' },
+    );
+    expect(redisServersIn(dataDir)).to.have.length(1);
+    expect(await stopProcess(p.child, 'SIGTERM', 30_000)).to.equal(0);
+    await waitFor(() => redisServersIn(dataDir).length === 0, { what: 'the embedded redis-server stopped' });
+  });
+
+  it('PORT in use: exit 2 with one line naming PORT, and the redis-server it started is stopped again', async () => {
+    const dataDir = newDataDir();
+    const taken: Server = createServer();
+    const port = await new Promise<number>((resolve) => {
+      taken.listen(0, '0.0.0.0', () => resolve((taken.address() as { port: number }).port));
+    });
+    try {
+      const p = start({ DATA_DIR: dataDir, PORT: String(port) });
+      expect(await p.exited).to.equal(2);
+      const lines = p.out().stderr.trimEnd().split('\n');
+      expect(lines, p.out().stderr).to.have.length(1);
+      expect(lines[0]).to.match(/^appliance-store: PORT \d+ is in use/);
+      await waitFor(() => redisServersIn(dataDir).length === 0, {
+        what: 'no redis-server left running on the data directory',
+      });
+    } finally {
+      taken.close();
+    }
+  });
+});
