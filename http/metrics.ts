@@ -7,7 +7,7 @@ export interface EdgeMetrics {
   readonly ordersPlaced: Counter<'outcome'>;
 }
 
-export type OrderOutcomeLabel = 'placed' | 'declined' | 'unavailable' | 'overloaded';
+export type OrderOutcomeLabel = 'placed' | 'declined' | 'unavailable' | 'overloaded' | 'timeout';
 
 const cache = new WeakMap<Registry, EdgeMetrics>();
 

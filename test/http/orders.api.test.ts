@@ -315,10 +315,11 @@ describe('API: orders while the order actors do not answer (no order role runnin
   });
   after(() => f.close());
 
-  it('503 payment-unavailable with Retry-After when the order actor does not reply in time', async () => {
+  it('503 overloaded with Retry-After when the order actor does not reply in time (not payment-unavailable: it may still be paid)', async () => {
     const t0 = Date.now();
     const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
-    expectProblem(res, 503, 'payment-unavailable');
+    expectProblem(res, 503, 'overloaded');
+    expect((res.body as { detail: string }).detail).to.match(/may still be placed.*same Idempotency-Key/);
     expect(Number(res.headers.get('retry-after'))).to.be.greaterThan(0);
     expect(Date.now() - t0).to.be.below(3000);
   });
@@ -328,15 +329,20 @@ describe('API: orders while the order actors do not answer (no order role runnin
     const shed = await waitFor(
       async () => {
         const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
-        return res.status === 503 && (res.body as { code?: string }).code === 'overloaded' ? res : null;
+        // Shed at once (not a timed-out request, which is 503 overloaded too, after the timeout).
+        const body = res.body as { code?: string; detail?: string };
+        return res.status === 503 && body.code === 'overloaded' && /too many orders/.test(body.detail ?? '')
+          ? res
+          : null;
       },
-      { what: '503 overloaded' },
+      { what: '503 overloaded (shed)' },
     );
     expectProblem(shed, 503, 'overloaded');
     expect(Number(shed.headers.get('retry-after'))).to.be.greaterThan(0);
     expect(await f.psp.chargeRequests()).to.equal(0);
     const metrics = await f.request('GET', '/metrics');
     expect(metrics.text).to.match(/appliance_orders_placed_total\{outcome="overloaded"\} \d/);
+    expect(metrics.text).to.match(/appliance_orders_placed_total\{outcome="timeout"\} [1-9]/);
   });
 });
 
