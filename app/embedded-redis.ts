@@ -3,12 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-
-/** Raised when the store cannot start; `bin/` prints the message as one line. */
-export class StartupError extends Error {
-  override readonly name = 'StartupError';
-  readonly code = 'startup';
-}
+import { forgetOwner, recordOwner, takeOver } from './data-dir.js';
+import { StartupError } from './startup-error.js';
 
 export interface EmbeddedRedis {
   readonly url: string;
@@ -46,6 +42,7 @@ export async function startEmbeddedRedis(dataDir: string, appendfsync: string): 
   }
   const dir = resolve(dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
+  await takeOver(dir, `DATA_DIR ${dataDir}`);
   const port = await freePort();
   const child: ChildProcess = spawn(
     bin,
@@ -90,13 +87,16 @@ export async function startEmbeddedRedis(dataDir: string, appendfsync: string): 
       probe.disconnect();
     }
   }
+  recordOwner(dir, child.pid!);
   return {
     url,
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      forgetOwner(dir);
     },
   };
 }

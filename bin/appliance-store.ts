@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { ConfigError, loadConfig, type CliOverrides } from '../config/index.js';
 import { startStore } from '../app/compose.js';
-import { StartupError } from '../app/embedded-redis.js';
+import { StartupError } from '../app/startup-error.js';
 
 function parseArgs(argv: readonly string[]): { command: string; cli: CliOverrides } {
   const [command = 'start', ...rest] = argv;

@@ -125,4 +125,69 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
       taken.close();
     }
   });
+
+  /** Start on `dataDir` and wait until ready. */
+  async function ready(dataDir: string) {
+    const port = await freePort();
+    const p = start({ DATA_DIR: dataDir, PORT: String(port) });
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(
+      async () => {
+        if (p.child.exitCode !== null) throw new Error(`exited ${p.child.exitCode}: ${p.out().stderr}`);
+        return (await fetch(`${url}/readyz`)).status === 200;
+      },
+      { timeoutMs: 30_000, what: 'the store ready' },
+    );
+    return { ...p, url };
+  }
+
+  async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it('a store killed with SIGKILL leaves its redis-server running; the next start on the DATA_DIR stops it and keeps the data', async () => {
+    const dataDir = newDataDir();
+    const first = await ready(dataDir);
+    const token = (await call(first.url, 'POST', '/auth/token', { sub: 'c-1', role: 'customer' })).body
+      .token as string;
+    const order = { productId: 'wm-100', quantity: 1, paymentToken: 'tok_visa', address: '1 Main Street' };
+    const placed = await call(first.url, 'POST', '/orders', order, token);
+    expect(placed.status).to.equal(201);
+    const orphan = redisServersIn(dataDir);
+    expect(orphan).to.have.length(1);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(redisServersIn(dataDir), 'the killed store’s redis-server outlives it').to.deep.equal(orphan);
+
+    const second = await ready(dataDir);
+    const now = redisServersIn(dataDir);
+    expect(now, 'one redis-server on the directory, a new one').to.have.length(1);
+    expect(now[0]).to.not.equal(orphan[0]);
+    const again = await call(second.url, 'GET', `/orders/${String(placed.body.orderId)}`, undefined, token);
+    expect(again.status, 'the order placed before the kill is kept').to.equal(200);
+    expect(again.body.status).to.equal('Ordered');
+    expect(await stopProcess(second.child, 'SIGTERM', 30_000)).to.equal(0);
+    await waitFor(() => redisServersIn(dataDir).length === 0, { what: 'its redis-server stopped' });
+  });
+
+  it('a second store on a DATA_DIR in use: exit 2 with one line naming DATA_DIR; the first runs on', async () => {
+    const dataDir = newDataDir();
+    const first = await ready(dataDir);
+    const second = start({ DATA_DIR: dataDir, PORT: String(await freePort()) });
+    expect(await second.exited).to.equal(2);
+    const lines = second.out().stderr.trimEnd().split('\n');
+    expect(lines, second.out().stderr).to.have.length(1);
+    expect(lines[0]).to.match(/^appliance-store: DATA_DIR .* is in use by another running store/);
+    expect((await fetch(`${first.url}/readyz`)).status).to.equal(200);
+    expect(redisServersIn(dataDir)).to.have.length(1);
+    expect(await stopProcess(first.child, 'SIGTERM', 30_000)).to.equal(0);
+  });
 });
