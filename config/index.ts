@@ -136,8 +136,16 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
   const port = cli.port !== undefined ? parsePort(cli.port, '--port') : parsePort(env.PORT ?? '8088', 'PORT');
   const roles = parseRoles(cli.roles ?? env.ROLES ?? 'all', cli.roles !== undefined ? '--roles' : 'ROLES');
   const authMode = oneOf(env, 'AUTH_MODE', ['dev', 'jwt'] as const, 'dev');
-  const jwtSecret = env.JWT_SECRET ?? DEV_JWT_SECRET;
-  if (jwtSecret.length < 32) throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
+  // Empty counts as unset, as for every variable. A secret that verifies real tokens (jwt mode) must
+  // be at least 256 bits (RFC 7518 3.2); in dev mode anyone may mint tokens at /auth/token anyway.
+  const jwtSecretSet = env.JWT_SECRET !== undefined && env.JWT_SECRET !== '';
+  const jwtSecret = jwtSecretSet ? env.JWT_SECRET! : DEV_JWT_SECRET;
+  if (authMode === 'jwt' && jwtSecretSet && jwtSecret.length < 32) {
+    throw new ConfigError(
+      'JWT_SECRET',
+      'must be at least 32 characters with AUTH_MODE=jwt (RFC 7518: 256 bits for HS256)',
+    );
+  }
   const couriers = (env.COURIERS ?? 'courier-1')
     .split(',')
     .map((c) => c.trim())
@@ -179,7 +187,7 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
     appendfsync: oneOf(env, 'REDIS_APPENDFSYNC', ['always', 'everysec', 'no'] as const, 'everysec'),
     pspSimulator: simulatorMode(env),
   };
-  if (config.authMode === 'jwt' && !config.jwksUrl && env.JWT_SECRET === undefined) {
+  if (config.authMode === 'jwt' && !config.jwksUrl && !jwtSecretSet) {
     throw new ConfigError('JWT_SECRET', 'AUTH_MODE=jwt needs JWKS_URL or JWT_SECRET');
   }
   return Object.freeze(config);

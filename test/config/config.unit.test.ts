@@ -41,7 +41,8 @@ describe('config', () => {
     ['MONGO_URL', { MONGO_URL: 'redis://x' }, {}],
     ['PSP_URL', { PSP_URL: 'ftp://psp' }, {}],
     ['AUTH_MODE', { AUTH_MODE: 'none' }, {}],
-    ['JWT_SECRET', { JWT_SECRET: 'short' }, {}],
+    ['JWT_SECRET', { AUTH_MODE: 'jwt', JWT_SECRET: 'short' }, {}],
+    ['JWT_SECRET', { AUTH_MODE: 'jwt', JWT_SECRET: '' }, {}],
     ['COURIERS', { COURIERS: ' , ' }, {}],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }, {}],
     ['SHARDS', { SHARDS: 'x' }, {}],
@@ -56,6 +57,13 @@ describe('config', () => {
       expect(err.message).to.not.include('\n');
     });
   }
+
+  it('takes any JWT_SECRET in dev mode (anyone may mint tokens there); empty is the dev secret', () => {
+    expect(loadConfig({ JWT_SECRET: 'short' }).jwtSecret).to.equal('short');
+    expect(loadConfig({ JWT_SECRET: '' }).jwtSecret).to.equal(loadConfig({}).jwtSecret);
+    const strong = 'x'.repeat(32);
+    expect(loadConfig({ AUTH_MODE: 'jwt', JWT_SECRET: strong }).jwtSecret).to.equal(strong);
+  });
 
   it('parses cluster nodes and the simulator mode', () => {
     const c = loadConfig({ REDIS_CLUSTER_NODES: 'a:7000, b:7001', PSP_SIMULATOR: 'slow:250' });
