@@ -43,7 +43,7 @@ export function deliveryRoutes(deps: RouteDeps): Route[] {
       access: ['courier', 'admin'],
       params: OrderIdParams,
       responses: { 202: { description: 'Delivered', schema: StepAccepted } },
-      problems: [404, 409],
+      problems: [404, 409, 503],
       async handle(ctx, { params, caller }) {
         const d = await visibleDelivery(deps, caller, params.orderId);
         if (caller.role === 'courier' && d.courierId !== caller.sub) {

@@ -17,7 +17,7 @@ export function orderManagementRoutes(deps: RouteDeps): Route[] {
       access: ['staff'],
       params: OrderIdParams,
       responses: { 202: { description: 'Done', schema: StepAccepted } },
-      problems: [404, 409],
+      problems: [404, 409, 503],
       async handle(ctx, { params, caller }) {
         const outcome =
           action === 'accept'

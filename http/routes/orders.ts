@@ -158,7 +158,7 @@ export function orderRoutes(deps: RouteDeps): Route[] {
       access: ['customer'],
       params: OrderIdParams,
       responses: { 202: { description: 'The cancellation runs to its end', schema: StepAccepted } },
-      problems: [404, 409],
+      problems: [404, 409, 503],
       async handle(ctx, { params, caller }) {
         await visibleOrder(deps, caller, params.orderId);
         answerStep(ctx, params.orderId, await deps.gateway.cancelOrder(params.orderId, caller.sub));
