@@ -112,6 +112,20 @@ export function orderRoutes(deps: RouteDeps): Route[] {
           const path = 'body.productId';
           throw new ValidationError(`${path}: unknown product`, [{ path, message: 'unknown product' }]);
         }
+        const key = headers['idempotency-key'];
+        const orderId = key
+          ? await claimIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, bodyHash(body))
+          : randomOrderId();
+        if (key) {
+          // A replay of an order that exists (paid or declined) is answered from its committed
+          // state, also while new orders are shed or the order actors are slow: the retry that a
+          // 503 asks for gets the order's real outcome.
+          const existing = await deps.gateway.getOrder(orderId);
+          if (existing) {
+            const kind = existing.status === 'Rejected' ? 'declined' : 'placed';
+            return answerPlaced(ctx, deps, { kind, order: existing }, orderId);
+          }
+        }
         const backlog = await deps.orderBacklog();
         if (backlog > deps.config.overloadLag) {
           deps.metrics.ordersPlaced.inc({ outcome: 'overloaded' });
@@ -120,10 +134,6 @@ export function orderRoutes(deps: RouteDeps): Route[] {
             'the store is taking too many orders; try again shortly',
           );
         }
-        const key = headers['idempotency-key'];
-        const orderId = key
-          ? await claimIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, bodyHash(body))
-          : randomOrderId();
         const outcome = await place(deps, {
           orderId,
           customerId: caller.sub,

@@ -377,3 +377,45 @@ describe('API: orders while the payment circuit is open (N3)', () => {
     expect(metrics.text).to.match(/appliance_circuit_state\{name="payment"\} 2/);
   });
 });
+
+describe('API: an Idempotency-Key replay while new orders are shed', () => {
+  it('gets the order’s real outcome from its committed state (201, same body), not 503', async () => {
+    const front = await startApiFixture();
+    const alice = await front.tokenFor(uniqueUser('alice'), 'customer');
+    const body = orderBody();
+    const keyed = (f: ApiFixture, key: string) =>
+      f.request('POST', '/orders', { token: alice, body, headers: { 'idempotency-key': key } });
+    const placed = await keyed(front, 'k-replay-1');
+    expect(placed.status, placed.text).to.equal(201);
+    await front.close(); // the order actors stop: from now on the order mailboxes only fill up
+    const edge = await startApiFixture({
+      roles: ['edge'],
+      join: front,
+      env: { OVERLOAD_LAG: '1', REQUEST_TIMEOUT_MS: '300' },
+    });
+    try {
+      await waitFor(
+        async () => {
+          const res = await edge.request('POST', '/orders', { token: alice, body });
+          const p = res.body as { code?: string; detail?: string };
+          return res.status === 503 && p.code === 'overloaded' && /too many orders/.test(p.detail ?? '');
+        },
+        { what: 'new orders shed' },
+      );
+      const replay = await keyed(edge, 'k-replay-1');
+      expect(replay.status, replay.text).to.equal(201);
+      expect(replay.body).to.deep.equal(placed.body);
+      expect(replay.headers.get('location')).to.equal(placed.headers.get('location'));
+      // A new key is shed as before, and the same key with another body is still refused.
+      expectProblem(await keyed(edge, 'k-replay-2'), 503, 'overloaded');
+      const other = await edge.request('POST', '/orders', {
+        token: alice,
+        body: orderBody({ quantity: 1 }),
+        headers: { 'idempotency-key': 'k-replay-1' },
+      });
+      expectProblem(other, 422, 'idempotency-key-reused');
+    } finally {
+      await edge.close();
+    }
+  });
+});
