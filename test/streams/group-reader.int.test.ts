@@ -2,13 +2,11 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { FencedError } from '../../streams/errors.js';
 import { GroupReader } from '../../streams/group-reader.js';
-import { RateLimitedLog } from '../../streams/log.js';
 import { scripts } from '../../streams/scripts.js';
-import { ShardReader } from '../../streams/shard-reader.js';
 import type { Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
 import { clientList } from '../support/redis-clients.js';
-import { silentLog, testRunnerEnv } from '../support/runtime.js';
+import { testRunnerEnv, testShardReader } from '../support/runtime.js';
 
 /**
  * Calls of these commands (as INFO commandstats names them, e.g. `client|unblock`) so far: those that
@@ -185,17 +183,8 @@ describe('ShardReader with a GroupReader: a shard that is behind takes alone (re
       root: keys.shard('g', 0),
     };
     const abort = new AbortController();
-    const reader = new ShardReader(
-      env,
-      unit,
-      7,
-      new RateLimitedLog(silentLog, 10_000),
-      abort.signal,
-      () => false,
-      readers.for('g'),
-    );
+    const reader = testShardReader(env, unit, { signal: abort.signal, group: readers.for('g') });
     onRunEnd(() => {
-      reader.drop();
       readers.close();
       redis.disconnect();
       return Promise.resolve();

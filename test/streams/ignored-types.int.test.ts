@@ -2,14 +2,12 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { encode, envelope } from '../../streams/codec.js';
 import { GroupReader } from '../../streams/group-reader.js';
-import { RateLimitedLog } from '../../streams/log.js';
 import { scripts } from '../../streams/scripts.js';
-import { ShardReader } from '../../streams/shard-reader.js';
 import { takeArgs, type Unit } from '../../streams/unit.js';
 import type { ActorRuntime, Message } from '../../streams/index.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
 import { waitFor } from '../support/processes.js';
-import { silentLog, testRunnerEnv, testRuntime } from '../support/runtime.js';
+import { testRunnerEnv, testRuntime, testShardReader } from '../support/runtime.js';
 
 /**
  * A group that ignores some message types (`Subscriber.ignores`): the fenced read (`read-2`)
@@ -98,15 +96,7 @@ describe('ignored message types: acknowledged by the read, never handed over (re
 
   it('a ShardReader on its own (as on a cluster) hands over only the others and waits after the last entry read', async () => {
     const { redis, env, unit, add, pending, typeOf } = await setup();
-    const reader = new ShardReader(
-      env,
-      unit,
-      7,
-      new RateLimitedLog(silentLog, 10_000),
-      new AbortController().signal,
-      () => false,
-    );
-    onRunEnd(() => Promise.resolve(reader.drop()));
+    const reader = testShardReader(env, unit);
     await add('Skip');
     const k = await add('Keep');
     await add('Skip');

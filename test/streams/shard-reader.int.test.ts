@@ -1,10 +1,8 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { RateLimitedLog } from '../../streams/log.js';
-import { ShardReader } from '../../streams/shard-reader.js';
 import type { Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
-import { silentLog, testRunnerEnv } from '../support/runtime.js';
+import { testRunnerEnv, testShardReader } from '../support/runtime.js';
 
 describe('ShardReader.pending: the re-read after a lost reply (real redis-server)', () => {
   it('lists this shard’s pending entries with their own delivery counts and delivers none of them again', async () => {
@@ -17,19 +15,8 @@ describe('ShardReader.pending: the re-read after a lost reply (real redis-server
       stream: env.keys.mailbox('g', 0),
       root: env.keys.shard('g', 0),
     };
-    const reader = new ShardReader(
-      env,
-      unit,
-      7,
-      new RateLimitedLog(silentLog, 10_000),
-      new AbortController().signal,
-      () => false,
-    );
-    onRunEnd(() => {
-      reader.drop();
-      redis.disconnect();
-      return Promise.resolve();
-    });
+    const reader = testShardReader(env, unit);
+    onRunEnd(() => Promise.resolve(redis.disconnect()));
     await redis.xgroup('CREATE', unit.stream, 'g', '0', 'MKSTREAM');
     const [e1, e2, e3] = [
       (await redis.xadd(unit.stream, '*', 'm', 'one'))!,

@@ -5,7 +5,10 @@ import { ActorRuntime, type RuntimeOptions } from '../../streams/index.js';
 import { GroupReaders } from '../../streams/group-reader.js';
 import { Keys } from '../../streams/keys.js';
 import { runtimeMetrics } from '../../streams/metrics.js';
-import type { RunnerEnv, RunnerSettings } from '../../streams/unit.js';
+import type { GroupReader } from '../../streams/group-reader.js';
+import { RateLimitedLog } from '../../streams/log.js';
+import { ShardReader } from '../../streams/shard-reader.js';
+import type { RunnerEnv, RunnerSettings, Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from './hooks.js';
 
 export const silentLog = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
@@ -56,4 +59,26 @@ export function testRunnerEnv(redis: Redis, prefix: string, settings: RunnerSett
     log: silentLog,
     readers: new GroupReaders(redis, settings.blockMs),
   };
+}
+
+/**
+ * A shard's reader as its runner makes it (epoch 7, silent logs), alone or reading new entries
+ * through `group`; dropped at the end of the run.
+ */
+export function testShardReader(
+  env: RunnerEnv,
+  unit: Unit,
+  o: { readonly signal?: AbortSignal; readonly group?: GroupReader | null } = {},
+): ShardReader {
+  const reader = new ShardReader(
+    env,
+    unit,
+    7,
+    new RateLimitedLog(silentLog, 10_000),
+    o.signal ?? new AbortController().signal,
+    () => false,
+    o.group ?? null,
+  );
+  onRunEnd(() => Promise.resolve(reader.drop()));
+  return reader;
 }
