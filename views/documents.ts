@@ -39,7 +39,37 @@ export function oneOf<T extends string>(allowed: readonly T[], v: unknown): T | 
   return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : null;
 }
 
-/** Oldest first; equal times by label, so the order never depends on how the store keeps fields. */
+/**
+ * History labels in the order an order lives them: entries of the same millisecond (packing starts
+ * the delivery at once) show in this order, not alphabetically (`DeliveryStarted` before `Packed`).
+ */
+const LIFECYCLE: readonly string[] = [
+  'PaymentApproved',
+  'PaymentDeclined',
+  'Ordered',
+  'Rejected',
+  'Accepted',
+  'Packed',
+  'DeliveryStarted',
+  'Delivered',
+  'DeliveryCancelled',
+  'Cancelled',
+  'PaymentRefunded',
+];
+const rank = (label: string): number => {
+  const i = LIFECYCLE.indexOf(label);
+  return i < 0 ? LIFECYCLE.length : i;
+};
+
+/**
+ * Oldest first; equal times in lifecycle order (then by label), so the order never depends on how
+ * the store keeps fields.
+ */
 export function sortHistory<T extends { readonly status: string; readonly at: string }>(history: T[]): T[] {
-  return history.sort((a, b) => (a.at === b.at ? (a.status < b.status ? -1 : 1) : a.at < b.at ? -1 : 1));
+  return history.sort((a, b) => {
+    if (a.at !== b.at) return a.at < b.at ? -1 : 1;
+    const byRank = rank(a.status) - rank(b.status);
+    if (byRank !== 0) return byRank;
+    return a.status < b.status ? -1 : a.status > b.status ? 1 : 0;
+  });
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { myPageChange, storeBoardChange } from '../../views/changes.js';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../../views/cursor.js';
+import { sortHistory } from '../../views/documents.js';
 import { OrderEvents, T0 } from './fixtures.js';
 
 describe('read-model changes (pure)', function () {
@@ -69,5 +70,25 @@ describe('read-model changes (pure)', function () {
     expect(decodeCursor(null)).to.equal(null);
     const bad = Buffer.from('["x","y"]').toString('base64url');
     expect(() => decodeCursor(bad)).to.throw(InvalidCursorError);
+  });
+
+  it('sorts a history oldest first, and entries of the same millisecond in lifecycle order', () => {
+    const t = (ms: number) => new Date(T0 + ms).toISOString();
+    const history = [
+      { status: 'Delivered', at: t(9) },
+      { status: 'DeliveryStarted', at: t(5) },
+      { status: 'Packed', at: t(5) },
+      { status: 'Ordered', at: t(1) },
+      { status: 'PaymentApproved', at: t(1) },
+      { status: 'Accepted', at: t(3) },
+    ];
+    expect(sortHistory(history).map((h) => h.status)).to.deep.equal([
+      'PaymentApproved',
+      'Ordered',
+      'Accepted',
+      'Packed',
+      'DeliveryStarted',
+      'Delivered',
+    ]);
   });
 });

@@ -79,9 +79,10 @@ export function myPageContract(models: ModelsOf): void {
         paymentStatus: 'Refunded',
         deliveryStatus: 'Cancelled',
       });
+      // Same millisecond: lifecycle order (the payment is approved, then the order placed).
       expect(statuses(page?.history ?? [])).to.deep.equal([
-        'Ordered',
         'PaymentApproved',
+        'Ordered',
         'DeliveryStarted',
         'Cancelled',
         'PaymentRefunded',
@@ -180,8 +181,8 @@ export function myPageContract(models: ModelsOf): void {
         deliveryStatus: 'Started',
       });
       expect(statuses(page?.history ?? [])).to.deep.equal([
-        'Ordered',
         'PaymentApproved',
+        'Ordered',
         'Accepted',
         'DeliveryStarted',
       ]);
