@@ -56,6 +56,15 @@ function withinMs(ms: number, check: () => Promise<boolean>): Promise<boolean> {
   return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
 }
 
+/** Where the store looks for Redis, for messages: the variable and its hosts, never a password. */
+function redisWhere(config: Config, url: string | null): string {
+  if (config.redisClusterNodes) {
+    return `REDIS_CLUSTER_NODES ${config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  }
+  const u = new URL(url ?? 'redis://127.0.0.1:6379');
+  return `REDIS_URL ${u.hostname}:${u.port || '6379'}`;
+}
+
 /**
  * Compose one process of the store from its roles (`--roles all` runs everything). With REDIS_URL
  * unset it first starts the embedded redis-server, and stops it again if the store then fails to
@@ -92,11 +101,22 @@ async function startOn(
     `appliance-store:${config.roles.join('+')}`,
   );
   let lastRedisError = 0;
+  let lastRedisErrorMessage = '';
   redis.on('error', (err: Error) => {
     if (Date.now() - lastRedisError > 10_000)
       log.warn({ err: err.message }, 'redis connection error (retrying)');
     lastRedisError = Date.now();
+    lastRedisErrorMessage = err.message;
   });
+  // Redis unreachable at start: one line saying where it was looked for, not a stack trace. (Once
+  // started, the store rides out Redis outages: it retries and answers 503 meanwhile.)
+  try {
+    await redis.ping();
+  } catch (err) {
+    await closeQuietly(redis);
+    const why = lastRedisErrorMessage || (err instanceof Error ? err.message : String(err));
+    throw new StartupError(`cannot reach Redis at ${redisWhere(config, url)}: ${why}`);
+  }
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -198,7 +218,8 @@ async function startOn(
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  log.info({ port, roles: config.roles, processId: runtime.processId }, 'appliance store started');
+  // `roles` is on every line already (the logger's base).
+  log.info({ port, processId: runtime.processId }, 'appliance store started');
 
   return {
     port,

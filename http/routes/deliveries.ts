@@ -50,7 +50,12 @@ export function deliveryRoutes(deps: RouteDeps): Route[] {
           throw new NotFoundError(`no delivery of order ${params.orderId} is yours to complete`);
         }
         const courierId = caller.role === 'courier' ? caller.sub : null;
-        answerStep(ctx, params.orderId, await deps.gateway.completeDelivery(params.orderId, courierId));
+        answerStep(
+          ctx,
+          'delivery',
+          params.orderId,
+          await deps.gateway.completeDelivery(params.orderId, courierId),
+        );
       },
     }),
   ];

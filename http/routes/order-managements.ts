@@ -23,7 +23,7 @@ export function orderManagementRoutes(deps: RouteDeps): Route[] {
           action === 'accept'
             ? await deps.gateway.acceptStoreOrder(params.orderId, caller.sub)
             : await deps.gateway.packStoreOrder(params.orderId, caller.sub);
-        answerStep(ctx, params.orderId, outcome);
+        answerStep(ctx, 'store order', params.orderId, outcome);
       },
     });
   return [

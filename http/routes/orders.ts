@@ -171,7 +171,7 @@ export function orderRoutes(deps: RouteDeps): Route[] {
       problems: [404, 409, 503],
       async handle(ctx, { params, caller }) {
         await visibleOrder(deps, caller, params.orderId);
-        answerStep(ctx, params.orderId, await deps.gateway.cancelOrder(params.orderId, caller.sub));
+        answerStep(ctx, 'order', params.orderId, await deps.gateway.cancelOrder(params.orderId, caller.sub));
       },
     }),
   ];

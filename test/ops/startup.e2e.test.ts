@@ -90,6 +90,18 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     });
   }
 
+  it('Redis unreachable at REDIS_URL: exit 2 with one line saying where it looked (no stack trace)', async () => {
+    const nobody = await freePort(); // nothing listens there
+    const p = start({ REDIS_URL: `redis://:secret-pw@127.0.0.1:${nobody}`, DATA_DIR: newDataDir() });
+    expect(await p.exited).to.equal(2);
+    const lines = p.out().stderr.trimEnd().split('\n');
+    expect(lines, p.out().stderr).to.have.length(1);
+    expect(lines[0]).to.match(
+      new RegExp(`^appliance-store: cannot reach Redis at REDIS_URL 127.0.0.1:${nobody}: `),
+    );
+    expect(p.out().stderr + p.out().stdout).to.not.include('secret-pw');
+  });
+
   it('with REDIS_URL unset it runs its own redis-server under DATA_DIR and stops it on SIGTERM', async () => {
     const dataDir = newDataDir();
     const port = await freePort();
