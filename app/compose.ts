@@ -15,7 +15,7 @@ import {
   createNotificationGateway,
   createPaymentSimulator,
 } from '../outbound/index.js';
-import { ActorRuntime, closeQuietly, connectRedis } from '../streams/index.js';
+import { ActorRuntime, closeQuietly } from '../streams/index.js';
 import { createReadModels } from '../views/index.js';
 import type { ReadModels } from '../views/port.js';
 import { observeForeignMailboxes, runtimeAdmin } from './admin.js';
@@ -23,6 +23,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { StartupError } from './startup-error.js';
 import { runtimeGateway } from './gateway.js';
 import { redisRoster } from './roster.js';
+import { connectStoreRedis } from './store-redis.js';
 import { notifier, projector } from './subscribers.js';
 
 export const SUBSCRIBERS = ['projector', 'notifier'] as const;
@@ -56,15 +57,6 @@ function withinMs(ms: number, check: () => Promise<boolean>): Promise<boolean> {
   return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
 }
 
-/** Where the store looks for Redis, for messages: the variable and its hosts, never a password. */
-function redisWhere(config: Config, url: string | null): string {
-  if (config.redisClusterNodes) {
-    return `REDIS_CLUSTER_NODES ${config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
-  }
-  const u = new URL(url ?? 'redis://127.0.0.1:6379');
-  return `REDIS_URL ${u.hostname}:${u.port || '6379'}`;
-}
-
 /**
  * Compose one process of the store from its roles (`--roles all` runs everything). With REDIS_URL
  * unset it first starts the embedded redis-server, and stops it again if the store then fails to
@@ -96,27 +88,7 @@ async function startOn(
   embedded: EmbeddedRedis | null,
 ): Promise<RunningStore> {
   const roles = new Set(config.roles);
-  const redis = connectRedis(
-    { url, clusterNodes: config.redisClusterNodes },
-    `appliance-store:${config.roles.join('+')}`,
-  );
-  let lastRedisError = 0;
-  let lastRedisErrorMessage = '';
-  redis.on('error', (err: Error) => {
-    if (Date.now() - lastRedisError > 10_000)
-      log.warn({ err: err.message }, 'redis connection error (retrying)');
-    lastRedisError = Date.now();
-    lastRedisErrorMessage = err.message;
-  });
-  // Redis unreachable at start: one line saying where it was looked for, not a stack trace. (Once
-  // started, the store rides out Redis outages: it retries and answers 503 meanwhile.)
-  try {
-    await redis.ping();
-  } catch (err) {
-    await closeQuietly(redis);
-    const why = lastRedisErrorMessage || (err instanceof Error ? err.message : String(err));
-    throw new StartupError(`cannot reach Redis at ${redisWhere(config, url)}: ${why}`);
-  }
+  const redis = await connectStoreRedis(config, url, log);
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
