@@ -39,6 +39,12 @@ interface Record_ {
   readonly orderId: string;
 }
 
+/** The order id a key stands for; `replay`: the key was claimed before (this is a retry). */
+export interface Claim {
+  readonly orderId: string;
+  readonly replay: boolean;
+}
+
 /**
  * Claims `key` for this body, or checks a previous claim: returns the order id to use, or
  * throws IdempotencyKeyReusedError when the key was used with a different body.
@@ -49,11 +55,11 @@ export async function claimIdempotencyKey(
   customerId: string,
   key: string,
   hash: string,
-): Promise<string> {
+): Promise<Claim> {
   const redisKey = `${keyPrefix}:idem:${customerId}:${key}`;
   const mine: Record_ = { bodyHash: hash, orderId: orderIdFor(customerId, key) };
   const set = await redis.set(redisKey, JSON.stringify(mine), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
-  if (set === 'OK') return mine.orderId;
+  if (set === 'OK') return { orderId: mine.orderId, replay: false };
   const raw = await redis.get(redisKey);
   if (raw === null) {
     // Expired between SET and GET: claim again (rare; the order id is the same either way).
@@ -63,5 +69,5 @@ export async function claimIdempotencyKey(
   if (prior.bodyHash !== hash) {
     throw new IdempotencyKeyReusedError('this Idempotency-Key was used with a different body; use a new key');
   }
-  return prior.orderId;
+  return { orderId: prior.orderId, replay: true };
 }

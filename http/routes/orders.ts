@@ -113,13 +113,14 @@ export function orderRoutes(deps: RouteDeps): Route[] {
           throw new ValidationError(`${path}: unknown product`, [{ path, message: 'unknown product' }]);
         }
         const key = headers['idempotency-key'];
-        const orderId = key
+        const claim = key
           ? await claimIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, bodyHash(body))
-          : randomOrderId();
-        if (key) {
+          : { orderId: randomOrderId(), replay: false };
+        const { orderId } = claim;
+        if (claim.replay) {
           // A replay of an order that exists (paid or declined) is answered from its committed
           // state, also while new orders are shed or the order actors are slow: the retry that a
-          // 503 asks for gets the order's real outcome.
+          // 503 asks for gets the order's real outcome. (A first claim has no order to look up.)
           const existing = await deps.gateway.getOrder(orderId);
           if (existing) {
             const kind = existing.status === 'Rejected' ? 'declined' : 'placed';
