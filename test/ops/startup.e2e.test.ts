@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { freePort, stopProcess, track, waitFor } from '../support/processes.js';
+import { StoreClient } from '../support/store-process.js';
 import { requireTool } from '../support/tools.js';
 
 const BIN = fileURLToPath(new URL('../../bin/appliance-store.js', import.meta.url));
@@ -68,75 +69,12 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     for (const dir of dataDirs) for (const pid of redisServersIn(dir)) process.kill(pid, 'SIGKILL');
   });
 
-  const badConfigs: [string, Record<string, string>][] = [
-    ['SHARDS', { SHARDS: 'many' }],
-    ['PORT', { PORT: '99999' }],
-    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
-    ['AUTH_MODE', { AUTH_MODE: 'maybe' }],
-    ['REDIS_URL', { REDIS_URL: 'http://not-redis' }],
-  ];
-  for (const [variable, env] of badConfigs) {
-    it(`a bad ${variable} stops it at once: exit 2, one line on stderr naming ${variable}, nothing started`, async () => {
-      const dataDir = newDataDir();
-      const p = start({ DATA_DIR: dataDir, ...env });
-      expect(await p.exited).to.equal(2);
-      const { stdout, stderr } = p.out();
-      const lines = stderr.trimEnd().split('\n');
-      expect(lines, stderr).to.have.length(1);
-      expect(lines[0]).to.match(/^appliance-store: bad configuration: /);
-      expect(lines[0]).to.include(variable);
-      expect(stdout).to.equal('');
-      expect(redisServersIn(dataDir)).to.deep.equal([]);
-    });
-  }
-
-  it('Redis unreachable at REDIS_URL: exit 2 with one line saying where it looked (no stack trace)', async () => {
-    const nobody = await freePort(); // nothing listens there
-    const p = start({ REDIS_URL: `redis://:secret-pw@127.0.0.1:${nobody}`, DATA_DIR: newDataDir() });
-    expect(await p.exited).to.equal(2);
+  /** What the process wrote on stderr: exactly one line (asserted), returned. */
+  const oneLine = (p: ReturnType<typeof start>): string => {
     const lines = p.out().stderr.trimEnd().split('\n');
     expect(lines, p.out().stderr).to.have.length(1);
-    expect(lines[0]).to.match(
-      new RegExp(`^appliance-store: cannot reach Redis at REDIS_URL 127.0.0.1:${nobody}: `),
-    );
-    expect(p.out().stderr + p.out().stdout).to.not.include('secret-pw');
-  });
-
-  it('with REDIS_URL unset it runs its own redis-server under DATA_DIR and stops it on SIGTERM', async () => {
-    const dataDir = newDataDir();
-    const port = await freePort();
-    const p = start({ DATA_DIR: dataDir, PORT: String(port) });
-    await waitFor(
-      async () => {
-        if (p.child.exitCode !== null) throw new Error(`exited ${p.child.exitCode}: ${p.out().stderr}`);
-        return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200;
-      },
-      { timeoutMs: 30_000, what: 'the store ready' },
-    );
-    expect(redisServersIn(dataDir)).to.have.length(1);
-    expect(await stopProcess(p.child, 'SIGTERM', 30_000)).to.equal(0);
-    await waitFor(() => redisServersIn(dataDir).length === 0, { what: 'the embedded redis-server stopped' });
-  });
-
-  it('PORT in use: exit 2 with one line naming PORT, and the redis-server it started is stopped again', async () => {
-    const dataDir = newDataDir();
-    const taken: Server = createServer();
-    const port = await new Promise<number>((resolve) => {
-      taken.listen(0, '0.0.0.0', () => resolve((taken.address() as { port: number }).port));
-    });
-    try {
-      const p = start({ DATA_DIR: dataDir, PORT: String(port) });
-      expect(await p.exited).to.equal(2);
-      const lines = p.out().stderr.trimEnd().split('\n');
-      expect(lines, p.out().stderr).to.have.length(1);
-      expect(lines[0]).to.match(/^appliance-store: PORT \d+ is in use/);
-      await waitFor(() => redisServersIn(dataDir).length === 0, {
-        what: 'no redis-server left running on the data directory',
-      });
-    } finally {
-      taken.close();
-    }
-  });
+    return lines[0]!;
+  };
 
   /** Start on `dataDir` and wait until ready. */
   async function ready(dataDir: string) {
@@ -153,25 +91,73 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     return { ...p, url };
   }
 
-  async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
-    const res = await fetch(`${url}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  const badConfigs: [string, Record<string, string>][] = [
+    ['SHARDS', { SHARDS: 'many' }],
+    ['PORT', { PORT: '99999' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['AUTH_MODE', { AUTH_MODE: 'maybe' }],
+    ['REDIS_URL', { REDIS_URL: 'http://not-redis' }],
+  ];
+  for (const [variable, env] of badConfigs) {
+    it(`a bad ${variable} stops it at once: exit 2, one line on stderr naming ${variable}, nothing started`, async () => {
+      const dataDir = newDataDir();
+      const p = start({ DATA_DIR: dataDir, ...env });
+      expect(await p.exited).to.equal(2);
+      const line = oneLine(p);
+      expect(line).to.match(/^appliance-store: bad configuration: /);
+      expect(line).to.include(variable);
+      expect(p.out().stdout).to.equal('');
+      expect(redisServersIn(dataDir)).to.deep.equal([]);
     });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
+
+  it('Redis unreachable at REDIS_URL: exit 2 with one line saying where it looked (no stack trace)', async () => {
+    const nobody = await freePort(); // nothing listens there
+    const p = start({ REDIS_URL: `redis://:secret-pw@127.0.0.1:${nobody}`, DATA_DIR: newDataDir() });
+    expect(await p.exited).to.equal(2);
+    expect(oneLine(p)).to.match(
+      new RegExp(`^appliance-store: cannot reach Redis at REDIS_URL 127.0.0.1:${nobody}: `),
+    );
+    expect(p.out().stderr + p.out().stdout).to.not.include('secret-pw');
+  });
+
+  it('with REDIS_URL unset it runs its own redis-server under DATA_DIR and stops it on SIGTERM', async () => {
+    const dataDir = newDataDir();
+    const p = await ready(dataDir);
+    expect(redisServersIn(dataDir)).to.have.length(1);
+    expect(await stopProcess(p.child, 'SIGTERM', 30_000)).to.equal(0);
+    await waitFor(() => redisServersIn(dataDir).length === 0, { what: 'the embedded redis-server stopped' });
+  });
+
+  it('PORT in use: exit 2 with one line naming PORT, and the redis-server it started is stopped again', async () => {
+    const dataDir = newDataDir();
+    const taken: Server = createServer();
+    const port = await new Promise<number>((resolve) => {
+      taken.listen(0, '0.0.0.0', () => resolve((taken.address() as { port: number }).port));
+    });
+    try {
+      const p = start({ DATA_DIR: dataDir, PORT: String(port) });
+      expect(await p.exited).to.equal(2);
+      expect(oneLine(p)).to.match(/^appliance-store: PORT \d+ is in use/);
+      await waitFor(() => redisServersIn(dataDir).length === 0, {
+        what: 'no redis-server left running on the data directory',
+      });
+    } finally {
+      taken.close();
+    }
+  });
 
   it('a store killed with SIGKILL leaves its redis-server running; the next start on the DATA_DIR stops it and keeps the data', async () => {
     const dataDir = newDataDir();
     const first = await ready(dataDir);
-    const token = (await call(first.url, 'POST', '/auth/token', { sub: 'c-1', role: 'customer' })).body
-      .token as string;
+    const customer = { sub: 'c-1', role: 'customer' };
     const order = { productId: 'wm-100', quantity: 1, paymentToken: 'tok_visa', address: '1 Main Street' };
-    const placed = await call(first.url, 'POST', '/orders', order, token);
+    const placed = await new StoreClient(first.url).call<{ orderId: string }>(
+      'POST',
+      '/orders',
+      customer,
+      order,
+    );
     expect(placed.status).to.equal(201);
     const orphan = redisServersIn(dataDir);
     expect(orphan).to.have.length(1);
@@ -183,7 +169,11 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     const now = redisServersIn(dataDir);
     expect(now, 'one redis-server on the directory, a new one').to.have.length(1);
     expect(now[0]).to.not.equal(orphan[0]);
-    const again = await call(second.url, 'GET', `/orders/${String(placed.body.orderId)}`, undefined, token);
+    const again = await new StoreClient(second.url).call<{ status: string }>(
+      'GET',
+      `/orders/${placed.body.orderId}`,
+      customer,
+    );
     expect(again.status, 'the order placed before the kill is kept').to.equal(200);
     expect(again.body.status).to.equal('Ordered');
     expect(await stopProcess(second.child, 'SIGTERM', 30_000)).to.equal(0);
@@ -195,9 +185,7 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     const first = await ready(dataDir);
     const second = start({ DATA_DIR: dataDir, PORT: String(await freePort()) });
     expect(await second.exited).to.equal(2);
-    const lines = second.out().stderr.trimEnd().split('\n');
-    expect(lines, second.out().stderr).to.have.length(1);
-    expect(lines[0]).to.match(/^appliance-store: DATA_DIR .* is in use by another running store/);
+    expect(oneLine(second)).to.match(/^appliance-store: DATA_DIR .* is in use by another running store/);
     expect((await fetch(`${first.url}/readyz`)).status).to.equal(200);
     expect(redisServersIn(dataDir)).to.have.length(1);
     expect(await stopProcess(first.child, 'SIGTERM', 30_000)).to.equal(0);

@@ -5,26 +5,8 @@ import { GroupReader } from '../../streams/group-reader.js';
 import { scripts } from '../../streams/scripts.js';
 import type { Unit } from '../../streams/unit.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
-import { clientList } from '../support/redis-clients.js';
+import { calls, clientList } from '../support/redis-clients.js';
 import { testRunnerEnv, testShardReader } from '../support/runtime.js';
-
-/**
- * Calls of these commands (as INFO commandstats names them, e.g. `client|unblock`) so far: those that
- * succeeded, or with `failed: true` all of them (a script whose reply holds an error counts as failed).
- */
-async function calls(redis: Redis, ...cmds: string[]): Promise<number>;
-async function calls(redis: Redis, opts: { failed: true }, ...cmds: string[]): Promise<number>;
-async function calls(redis: Redis, ...rest: (string | { failed: true })[]): Promise<number> {
-  const withFailed = typeof rest[0] === 'object';
-  const cmds = rest.filter((c): c is string => typeof c === 'string');
-  const info = await redis.info('commandstats');
-  let n = 0;
-  for (const cmd of cmds) {
-    const m = new RegExp(`cmdstat_${cmd.replace('|', '\\|')}:calls=(\\d+).*failed_calls=(\\d+)`).exec(info);
-    if (m) n += Number(m[1]) - (withFailed ? 0 : Number(m[2]));
-  }
-  return n;
-}
 
 describe('GroupReader: the reads of new entries of one group’s shards, made together (real redis-server)', () => {
   async function setup(shards: number, blockMs: number) {

@@ -6,6 +6,7 @@ import { scripts } from '../../streams/scripts.js';
 import { takeArgs, type Unit } from '../../streams/unit.js';
 import type { ActorRuntime, Message } from '../../streams/index.js';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
+import { calls } from '../support/redis-clients.js';
 import { waitFor } from '../support/processes.js';
 import { testRunnerEnv, testRuntime, testShardReader } from '../support/runtime.js';
 
@@ -106,11 +107,11 @@ describe('ignored message types: acknowledged by the read, never handed over (re
     // Drained up to the trailing ignored entry: the next read waits (XREAD) after it, for blockMs
     // (300), and takes nothing. Waiting after the Keep entry instead would wake at once (for the
     // ignored one) and take again only to find nothing.
-    const takes = await scriptCalls(redis);
+    const takes = await calls(redis, { failed: true }, 'evalsha', 'eval');
     const t0 = Date.now();
     expect(await reader.read('>', 10)).to.deep.equal([]);
     expect(Date.now() - t0, 'it waited for new entries').to.be.at.least(250);
-    expect(await scriptCalls(redis), 'no take').to.equal(takes);
+    expect(await calls(redis, { failed: true }, 'evalsha', 'eval'), 'no take').to.equal(takes);
   });
 
   it('a subscriber never sees the types it ignores, and leaves none of them pending', async () => {
@@ -141,14 +142,6 @@ describe('ignored message types: acknowledged by the read, never handed over (re
     });
   });
 });
-
-/** Script calls (EVALSHA and EVAL) so far, as INFO commandstats counts them. */
-async function scriptCalls(redis: Redis): Promise<number> {
-  const info = await redis.info('commandstats');
-  let n = 0;
-  for (const m of info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)) n += Number(m[1]);
-  return n;
-}
 
 /** Entries of the event streams that group 'picky' has not acknowledged: pending or not yet read. */
 async function unacknowledged(rt: ActorRuntime, redis: Redis): Promise<number> {

@@ -20,3 +20,21 @@ export async function clientList(redis: Redis): Promise<ClientInfo[]> {
       ),
     );
 }
+
+/**
+ * Calls of these commands (as INFO commandstats names them, e.g. `client|unblock`) so far: those that
+ * succeeded, or with `failed: true` all of them (a script whose reply holds an error counts as failed).
+ */
+export async function calls(redis: Redis, ...cmds: string[]): Promise<number>;
+export async function calls(redis: Redis, opts: { failed: true }, ...cmds: string[]): Promise<number>;
+export async function calls(redis: Redis, ...rest: (string | { failed: true })[]): Promise<number> {
+  const withFailed = typeof rest[0] === 'object';
+  const cmds = rest.filter((c): c is string => typeof c === 'string');
+  const info = await redis.info('commandstats');
+  let n = 0;
+  for (const cmd of cmds) {
+    const m = new RegExp(`cmdstat_${cmd.replace('|', '\\|')}:calls=(\\d+).*failed_calls=(\\d+)`).exec(info);
+    if (m) n += Number(m[1]) - (withFailed ? 0 : Number(m[2]));
+  }
+  return n;
+}
