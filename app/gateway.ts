@@ -41,7 +41,7 @@ export function runtimeGateway(rt: ActorRuntime, timeoutMs: number): StoreGatewa
         { type: 'PlaceOrder', data: cmd },
         timeoutMs,
       );
-      return outcome<PlaceOrderOutcome>(reply, ['placed', 'declined', 'unavailable']);
+      return outcome<PlaceOrderOutcome>(reply, ['placed', 'declined', 'unavailable', 'key-reused']);
     },
     async getOrder(orderId) {
       const s = await stateOf<OrderState>('order', orderId);

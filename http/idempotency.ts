@@ -71,3 +71,20 @@ export async function claimIdempotencyKey(
   }
   return { orderId: prior.orderId, replay: true };
 }
+
+/**
+ * Drops a claim that turned out wrong: the order its key stands for was placed with another body
+ * (the first claim's record had expired). Without this, a retry of the wrong body would read as a
+ * replay. Only a record holding this body's hash is dropped.
+ */
+export async function forgetIdempotencyKey(
+  redis: Redis | Cluster,
+  keyPrefix: string,
+  customerId: string,
+  key: string,
+  hash: string,
+): Promise<void> {
+  const redisKey = `${keyPrefix}:idem:${customerId}:${key}`;
+  const raw = await redis.get(redisKey);
+  if (raw !== null && (JSON.parse(raw) as Record_).bodyHash === hash) await redis.del(redisKey);
+}

@@ -43,6 +43,16 @@ const cancellable: ReadonlySet<OrderStatus> = new Set(['Ordered', 'Accepted', 'P
  */
 const foreign: PlaceOrderOutcome = { kind: 'unavailable', retryAfterSeconds: 1 };
 
+const keyReused: PlaceOrderOutcome = { kind: 'key-reused' };
+
+/**
+ * The same Idempotency-Key (hence the same order id) with a different body. Only keyed requests
+ * carry a hash, and orders placed before hashes were kept have none: those are not compared.
+ */
+function isKeyReused(placedWith: string | undefined, askedWith: string | undefined): boolean {
+  return placedWith !== undefined && askedWith !== undefined && placedWith !== askedWith;
+}
+
 function placeOrder(
   command: Extract<OrderCommand, { type: 'PlaceOrder' }>,
   state: OrderState,
@@ -56,12 +66,14 @@ function placeOrder(
       };
     case 'Paying':
       if (state.details.customerId !== details.customerId) return { events: [], reply: foreign };
+      if (isKeyReused(state.requestHash, details.requestHash)) return { events: [], reply: keyReused };
       // A retried request: answer it too when the payment's outcome arrives.
       return ctx.replyTo === null
         ? nothing
         : { events: [{ type: 'WaiterAdded', data: { replyTo: ctx.replyTo } }] };
     default:
       if (state.details.customerId !== details.customerId) return { events: [], reply: foreign };
+      if (isKeyReused(state.requestHash, details.requestHash)) return { events: [], reply: keyReused };
       return {
         events: [],
         reply: { kind: state.status === 'Rejected' ? 'declined' : 'placed', order: viewOf(state) },
@@ -159,13 +171,14 @@ function decide(command: OrderCommand, state: OrderState, ctx: ActorContext): Or
 function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
   switch (event.type) {
     case 'PaymentRequested': {
-      const { customerId, productId, quantity, amount, currency, address, replyTo } = event.data;
+      const { customerId, productId, quantity, amount, currency, address, replyTo, requestHash } = event.data;
       return {
         status: 'Paying',
         version: state.version,
         orderId: event.data.orderId,
         details: { customerId, productId, quantity, amount, currency, address },
         waiters: replyTo === null ? [] : [replyTo],
+        ...(requestHash === undefined ? {} : { requestHash }),
       };
     }
     case 'WaiterAdded':
@@ -176,7 +189,7 @@ function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
       return { status: 'None', version: state.version };
     case 'OrderPlaced':
     case 'OrderRejected':
-      return state.status === 'Paying' ? establish(state.orderId, state.details, event) : state;
+      return state.status === 'Paying' ? establish(state, event) : state;
     case 'OrderStatusChanged':
       return isEstablished(state) ? { ...state, status: event.data.status, updatedAt: event.data.at } : state;
     case 'OrderCancelled':
@@ -190,13 +203,22 @@ function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
 }
 
 function establish(
-  orderId: string,
-  details: EstablishedOrder['details'],
+  paying: Extract<OrderState, { status: 'Paying' }>,
   event: Stamped<Extract<OrderEvent, { type: 'OrderPlaced' | 'OrderRejected' }>>,
 ): EstablishedOrder {
+  const { orderId, details, requestHash } = paying;
   const { at, version } = event.data;
   const status = event.type === 'OrderPlaced' ? 'Ordered' : 'Rejected';
-  return { status, version, orderId, details, createdAt: at, updatedAt: at, refunded: false };
+  return {
+    status,
+    version,
+    orderId,
+    details,
+    createdAt: at,
+    updatedAt: at,
+    refunded: false,
+    ...(requestHash === undefined ? {} : { requestHash }),
+  };
 }
 
 /** The order actor's decider. */

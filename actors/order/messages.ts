@@ -11,6 +11,12 @@ export interface PlaceOrderData extends OrderDetails {
   readonly orderId: string;
   /** Passed on to the payment actor, never kept in the order's state. */
   readonly paymentToken: string;
+  /**
+   * The hash of the request body when the customer sent an Idempotency-Key. The order keeps it,
+   * so the same key with a different body is refused for as long as the order lives, not only
+   * while the edge's 24 h record of the key does.
+   */
+  readonly requestHash?: string;
 }
 
 /** The payment actor's answer to `ChargePayment`. */
@@ -43,6 +49,7 @@ const schema: z.ZodType<OrderCommand> = z.discriminatedUnion('type', [
       ...orderDetails,
       quantity: orderDetails.quantity.max(10), // API.md's limit, checked again here
       paymentToken: id,
+      requestHash: z.string().min(1).max(128).optional(),
     }),
   }),
   z.object({

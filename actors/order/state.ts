@@ -11,6 +11,8 @@ export interface EstablishedOrder {
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly refunded: boolean;
+  /** The body hash of the keyed request that placed it (see PlaceOrderData.requestHash). */
+  readonly requestHash?: string;
 }
 
 export type OrderState =
@@ -23,6 +25,7 @@ export type OrderState =
       readonly orderId: string;
       readonly details: OrderDetails;
       readonly waiters: readonly ReplyAddress[];
+      readonly requestHash?: string;
     }
   | EstablishedOrder;
 
@@ -35,7 +38,11 @@ export type OrderEvent =
   /** Carries the token to the policy that asks the payment actor; the state drops it. */
   | {
       readonly type: 'PaymentRequested';
-      readonly data: OrderDetails & { readonly paymentToken: string; readonly replyTo: ReplyAddress | null };
+      readonly data: OrderDetails & {
+        readonly paymentToken: string;
+        readonly replyTo: ReplyAddress | null;
+        readonly requestHash?: string;
+      };
     }
   | { readonly type: 'WaiterAdded'; readonly data: { readonly replyTo: ReplyAddress } }
   | { readonly type: 'PaymentUnavailable'; readonly data: { readonly retryAfterSeconds: number } }

@@ -16,7 +16,9 @@ export type PlaceOrderOutcome =
   | { readonly kind: 'placed'; readonly order: OrderView }
   | { readonly kind: 'declined'; readonly order: OrderView }
   /** The payment provider is down, slow or the circuit is open: nothing charged, no order. */
-  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number };
+  | { readonly kind: 'unavailable'; readonly retryAfterSeconds: number }
+  /** The order this Idempotency-Key placed was asked for with a different body. */
+  | { readonly kind: 'key-reused' };
 
 /** The order's view, or null while it is not established (no order, or waiting for the payment). */
 export function orderView(state: OrderState): OrderView | null {

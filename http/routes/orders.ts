@@ -7,6 +7,7 @@ import type { Context } from 'koa';
 import { findProduct } from '../../actors/catalogue.js';
 import type { RouteDeps } from '../deps.js';
 import {
+  IdempotencyKeyReusedError,
   NotFoundError,
   OverloadedError,
   PaymentDeclinedError,
@@ -14,7 +15,7 @@ import {
   ValidationError,
   isTimeout,
 } from '../errors.js';
-import { bodyHash, claimIdempotencyKey, randomOrderId } from '../idempotency.js';
+import { bodyHash, claimIdempotencyKey, forgetIdempotencyKey, randomOrderId } from '../idempotency.js';
 import type { OrderView, PlaceOrderOutcome } from '../ports.js';
 import { route, type Route } from '../route.js';
 import {
@@ -80,6 +81,10 @@ function answerPlaced(ctx: Context, deps: RouteDeps, outcome: PlaceOrderOutcome,
     }
     case 'declined':
       throw new PaymentDeclinedError(outcome.order.orderId);
+    case 'key-reused':
+      throw new IdempotencyKeyReusedError(
+        `this Idempotency-Key placed order ${orderId} with a different body; use a new key`,
+      );
     case 'unavailable':
       throw new PaymentUnavailableError(
         outcome.retryAfterSeconds,
@@ -113,9 +118,11 @@ export function orderRoutes(deps: RouteDeps): Route[] {
           throw new ValidationError(`${path}: unknown product`, [{ path, message: 'unknown product' }]);
         }
         const key = headers['idempotency-key'];
-        const claim = key
-          ? await claimIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, bodyHash(body))
-          : { orderId: randomOrderId(), replay: false };
+        const requestHash = key ? bodyHash(body) : undefined;
+        const claim =
+          key && requestHash
+            ? await claimIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, requestHash)
+            : { orderId: randomOrderId(), replay: false };
         const { orderId } = claim;
         if (claim.replay) {
           // A replay of an order that exists (paid or declined) is answered from its committed
@@ -144,7 +151,11 @@ export function orderRoutes(deps: RouteDeps): Route[] {
           currency: product.currency,
           address: body.address,
           paymentToken: body.paymentToken,
+          ...(requestHash === undefined ? {} : { requestHash }),
         });
+        if (outcome.kind === 'key-reused' && key && requestHash) {
+          await forgetIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, requestHash);
+        }
         answerPlaced(ctx, deps, outcome, orderId);
       },
     }),

@@ -132,6 +132,68 @@ describe('order decider', () => {
         .thenNothing()
         .reply({ kind: 'unavailable', retryAfterSeconds: 1 });
     });
+
+    describe('keyed requests (an Idempotency-Key: the order keeps the body hash it was placed with)', () => {
+      const keyed = (requestHash: string): OrderCommand => ({
+        type: 'PlaceOrder',
+        data: { orderId: KEY, ...details, paymentToken: 'tok_visa', requestHash },
+      });
+      const requestedWith = (requestHash: string, replyTo = r1): OrderEvent => ({
+        type: 'PaymentRequested',
+        data: { ...details, paymentToken: 'tok_visa', replyTo, requestHash },
+      });
+
+      it('keeps the hash while paying and once placed', () => {
+        given([])
+          .when(keyed('h-a'), { replyTo: r1 })
+          .then([requestedWith('h-a')])
+          .state({
+            status: 'Paying',
+            requestHash: 'h-a',
+          });
+        given([requestedWith('h-a'), placed, changed('Ordered')])
+          .when(keyed('h-a'), { replyTo: r2 })
+          .thenNothing()
+          .reply({ kind: 'placed', order: view('Ordered', EARLIER) })
+          .state({ status: 'Ordered', requestHash: 'h-a' });
+      });
+
+      it('the same key with another body, once placed: key-reused, nothing changes', () => {
+        given([requestedWith('h-a'), placed, changed('Ordered')])
+          .when(keyed('h-b'), { replyTo: r2 })
+          .thenNothing()
+          .reply({ kind: 'key-reused' });
+      });
+
+      it('the same key with another body, while paying: key-reused, not added as a waiter', () => {
+        given([requestedWith('h-a')])
+          .when(keyed('h-b'), { replyTo: r2 })
+          .thenNothing()
+          .reply({ kind: 'key-reused' })
+          .state({ status: 'Paying', waiters: [r1] });
+      });
+
+      it('the same key with another body after a decline: key-reused, not declined', () => {
+        given([requestedWith('h-a'), rejected, changed('Rejected')])
+          .when(keyed('h-b'), { replyTo: r2 })
+          .thenNothing()
+          .reply({ kind: 'key-reused' });
+      });
+
+      it('an order placed without a hash (before hashes were kept) is not compared', () => {
+        given(ordered)
+          .when(keyed('h-b'), { replyTo: r2 })
+          .thenNothing()
+          .reply({ kind: 'placed', order: view('Ordered', EARLIER) });
+      });
+
+      it('after payment-unavailable nothing is kept: another body may place the order', () => {
+        given([requestedWith('h-a'), { type: 'PaymentUnavailable', data: { retryAfterSeconds: 5 } }])
+          .when(keyed('h-b'), { replyTo: r2 })
+          .then([requestedWith('h-b', r2)])
+          .state({ status: 'Paying', requestHash: 'h-b' });
+      });
+    });
   });
 
   describe('PaymentResult', () => {

@@ -181,6 +181,36 @@ describe('API: orders (real store on Redis)', () => {
       expect(await f.psp.chargeRequests()).to.equal(charges);
     });
 
+    it('after the 24 h record expired: another body still gets 422 (the order keeps the hash), the first body its order', async () => {
+      const headers = { 'idempotency-key': 'k-expired' };
+      const record = `${f.keyPrefix}:idem:${aliceId}:k-expired`;
+      const first = await f.request('POST', '/orders', { token: alice, body: orderBody(), headers });
+      expect(first.status).to.equal(201);
+      const { orderId } = first.body as { orderId: string };
+      const charges = await f.psp.chargeRequests();
+      expect(await f.redis.del(record)).to.equal(1); // what its expiry does a day later
+
+      const other = await f.request('POST', '/orders', {
+        token: alice,
+        body: orderBody({ quantity: 3 }),
+        headers,
+      });
+      expectProblem(other, 422, 'idempotency-key-reused');
+      // The wrong claim is dropped, so the same wrong body is refused again rather than replayed.
+      expect(await f.redis.exists(record)).to.equal(0);
+      expectProblem(
+        await f.request('POST', '/orders', { token: alice, body: orderBody({ quantity: 3 }), headers }),
+        422,
+        'idempotency-key-reused',
+      );
+
+      const again = await f.request('POST', '/orders', { token: alice, body: orderBody(), headers });
+      expect(again.status).to.equal(201);
+      expect(again.body).to.deep.equal(first.body);
+      expect(await f.psp.chargeRequests()).to.equal(charges);
+      expect((await pspBooks(f, orderId)).charge).to.include({ requests: 1 });
+    });
+
     it('keys are per customer: the same key from two customers makes two orders', async () => {
       const headers = { 'idempotency-key': 'shared' };
       const bob = await f.tokenFor(uniqueUser('bob'), 'customer');
