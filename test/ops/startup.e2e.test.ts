@@ -4,7 +4,15 @@
  * redis-server and stops it on SIGTERM, and also when the store then fails to start (PORT in use).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,7 +155,7 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     }
   });
 
-  it('a store killed with SIGKILL leaves its redis-server running; the next start on the DATA_DIR stops it and keeps the data', async () => {
+  it('a store killed with SIGKILL takes its redis-server with it (parent-death SIGTERM); the next start keeps the data', async () => {
     const dataDir = newDataDir();
     const first = await ready(dataDir);
     const customer = { sub: 'c-1', role: 'customer' };
@@ -159,16 +167,14 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
       order,
     );
     expect(placed.status).to.equal(201);
-    const orphan = redisServersIn(dataDir);
-    expect(orphan).to.have.length(1);
+    expect(redisServersIn(dataDir)).to.have.length(1);
     first.child.kill('SIGKILL');
     await first.exited;
-    expect(redisServersIn(dataDir), 'the killed store’s redis-server outlives it').to.deep.equal(orphan);
+    await waitFor(() => redisServersIn(dataDir).length === 0, {
+      what: 'the killed store’s redis-server stopped with it',
+    });
 
     const second = await ready(dataDir);
-    const now = redisServersIn(dataDir);
-    expect(now, 'one redis-server on the directory, a new one').to.have.length(1);
-    expect(now[0]).to.not.equal(orphan[0]);
     const again = await new StoreClient(second.url).call<{ status: string }>(
       'GET',
       `/orders/${placed.body.orderId}`,
@@ -178,6 +184,28 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     expect(again.body.status).to.equal('Ordered');
     expect(await stopProcess(second.child, 'SIGTERM', 30_000)).to.equal(0);
     await waitFor(() => redisServersIn(dataDir).length === 0, { what: 'its redis-server stopped' });
+  });
+
+  it('a redis-server left running on the DATA_DIR by a store that is gone: the next start stops it and starts its own', async () => {
+    const dataDir = newDataDir();
+    const dir = join(dataDir, 'redis');
+    mkdirSync(dir);
+    // What a store started without setpriv leaves behind when killed: its server and owner.json.
+    const leftover = track(
+      spawn('redis-server', ['--port', String(await freePort()), '--dir', dir, '--save', ''], {
+        stdio: 'ignore',
+      }),
+    );
+    await waitFor(() => redisServersIn(dataDir).length === 1, { what: 'the leftover redis-server up' });
+    const goneStore = 2 ** 22 + 1; // above pid_max's default: no such process
+    writeFileSync(join(dir, 'owner.json'), JSON.stringify({ storePid: goneStore, redisPid: leftover.pid }));
+
+    const p = await ready(dataDir);
+    expect(leftover.exitCode ?? leftover.signalCode, 'the leftover was stopped').to.not.equal(null);
+    const now = redisServersIn(dataDir);
+    expect(now, 'one redis-server on the directory, the store’s own').to.have.length(1);
+    expect(now[0]).to.not.equal(leftover.pid);
+    expect(await stopProcess(p.child, 'SIGTERM', 30_000)).to.equal(0);
   });
 
   it('a second store on a DATA_DIR in use: exit 2 with one line naming DATA_DIR; the first runs on', async () => {

@@ -35,16 +35,29 @@ export async function stopProcess(
   }
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Below Linux's ephemeral range (32768–60999 by default): see freePort. */
+const PORTS = { from: 20_000, to: 32_000 } as const;
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port that is free now, for a process the test starts to listen on. Taken below the ephemeral
+ * range: a port the kernel handed out for `listen(0)` is free only until the next outgoing
+ * connection, which may be given the same port as its local end (a store's Redis connections, made
+ * before it listens, once took its PORT that way: EADDRINUSE).
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORTS.from + Math.floor(Math.random() * (PORTS.to - PORTS.from));
+    if (await bindable(port)) return port;
+  }
+  throw new Error(`no free port between ${PORTS.from} and ${PORTS.to}`);
 }
 
 /** Poll `check` until it returns a truthy value or the deadline passes (never a fixed sleep). */
