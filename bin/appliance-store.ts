@@ -3,9 +3,9 @@
  * appliance-store start [--roles all|edge,order,payment,store,delivery,projector,notifier] [--port N]
  * Bad configuration: one line naming the variable, exit code 2. SIGTERM/SIGINT: graceful stop, exit 0.
  */
-import pino from 'pino';
 import { ConfigError, loadConfig, type CliOverrides } from '../config/index.js';
 import { startStore } from '../app/compose.js';
+import { storeLogger } from '../app/logger.js';
 import { StartupError } from '../app/startup-error.js';
 
 function parseArgs(argv: readonly string[]): { command: string; cli: CliOverrides } {
@@ -42,14 +42,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = pino({
-    level: config.logLevel,
-    base: { roles: config.roles.join(',') },
-    redact: {
-      paths: ['*.authorization', '*.headers.authorization', '*.paymentToken', '*.token', '*.jwtSecret'],
-      censor: '[redacted]',
-    },
-  });
+  const log = storeLogger({ level: config.logLevel, base: { roles: config.roles.join(',') } });
   let store;
   try {
     store = await startStore(config, log);

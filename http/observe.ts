@@ -21,6 +21,7 @@ export const REDACT_PATHS = [
   '*.token',
   '*.paymentToken',
   '*.authorization',
+  '*.headers.authorization',
   '*.jwtSecret',
 ];
 

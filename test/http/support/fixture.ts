@@ -8,7 +8,7 @@
  */
 import { SignJWT } from 'jose';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { storeLogger } from '../../../app/logger.js';
 import { startStore, type RunningStore } from '../../../app/compose.js';
 import { loadConfig, type Config, type Role } from '../../../config/index.js';
 import type { Edge } from '../../../http/app.js';
@@ -86,7 +86,7 @@ export async function startApiFixture(opts: FixtureOptions = {}): Promise<ApiFix
   // Port 0: the store listens wherever the system has room (loadConfig wants 1-65535 from PORT).
   const config: Config = { ...loadConfig(env), port: 0 };
   const logs: string[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
+  const logger = storeLogger({ level: 'info' }, { write: (line: string) => void logs.push(line) });
   const store = await startStore(config, logger);
   // Like a rollout waits for readiness: the shards are held before the first test request.
   await waitFor(() => store.runtime.ready(), { what: 'the store ready (shards held)' });

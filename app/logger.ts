@@ -1,0 +1,42 @@
+/**
+ * The store's logger: pino with the paths that may hold secrets redacted, and errors serialized
+ * without what they carry of a Redis command. ioredis puts the whole command on its errors
+ * (`err.command = { name, args }`): a failed XADD of an order request or a failed commit would
+ * otherwise log payment tokens, addresses and states, inside strings no redact path can reach.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { REDACT_PATHS } from '../http/observe.js';
+
+type Serialized = Record<string, unknown>;
+
+/** Keeps a Redis command's name, drops its arguments, here and in the causes below. */
+function withoutCommandArgs(value: Serialized, depth = 0): Serialized {
+  const command = value.command as { name?: unknown } | undefined;
+  const out: Serialized = { ...value };
+  if (typeof command === 'object' && command !== null) out.command = { name: command.name };
+  for (const [k, v] of Object.entries(out)) {
+    if (k !== 'command' && depth < 3 && typeof v === 'object' && v !== null && !Array.isArray(v)) {
+      out[k] = withoutCommandArgs(v as Serialized, depth + 1);
+    }
+  }
+  return out;
+}
+
+/** pino's error serializer, without Redis command arguments. */
+export function safeErr(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  return withoutCommandArgs(pino.stdSerializers.err(err));
+}
+
+export function storeLogger(
+  options: { readonly level: string; readonly base?: Record<string, unknown> },
+  destination?: DestinationStream,
+): Logger {
+  const opts = {
+    level: options.level,
+    ...(options.base ? { base: options.base } : {}),
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: safeErr },
+  };
+  return destination ? pino(opts, destination) : pino(opts);
+}
