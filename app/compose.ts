@@ -192,6 +192,9 @@ async function startOn(
   const port = typeof address === 'object' && address ? address.port : config.port;
   // `roles` is on every line already (the logger's base).
   log.info({ port, processId: runtime.processId }, 'appliance store started');
+  if (config.authMode === 'dev' && config.roles.includes('edge')) {
+    log.warn('AUTH_MODE=dev: anyone may get a token of any role at POST /auth/token; for local use only');
+  }
 
   return {
     port,

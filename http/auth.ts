@@ -72,6 +72,8 @@ export function createAuthenticator(config: AuthConfig, opts: AuthenticatorOptio
   const options = {
     algorithms: jwks ? ASYMMETRIC_ALGS : ['HS256'],
     clockTolerance: 5,
+    // A token without `exp` would never expire (jose checks `exp` only when it is there).
+    requiredClaims: ['exp'],
     ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
     ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
   };

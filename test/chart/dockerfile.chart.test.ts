@@ -40,6 +40,8 @@ describe('Dockerfile', () => {
     expect(runtime.lines.some((l) => /^RUN npm ci --omit=dev\b/.test(l))).to.equal(true);
     expect(runtime.lines).to.include('COPY --from=build /app/dist ./dist');
     expect(runtime.lines).to.include('USER 10001:10001');
+    // The image verifies tokens; minting them (AUTH_MODE=dev) must be asked for.
+    expect(runtime.lines).to.include('ENV AUTH_MODE=jwt');
     expect(runtime.lines.at(-1)).to.equal('CMD ["node", "dist/bin/appliance-store.js", "start"]');
   });
 

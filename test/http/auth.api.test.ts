@@ -79,6 +79,15 @@ describe('API: authentication (real store on Redis)', () => {
             .sign(secret(TEST_SECRET)),
       ],
       [
+        'no exp (it would never expire)',
+        () =>
+          new SignJWT({ role: 'customer' })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setSubject('c-1')
+            .setIssuedAt()
+            .sign(secret(TEST_SECRET)),
+      ],
+      [
         'no sub',
         () =>
           new SignJWT({ role: 'customer' })

@@ -133,6 +133,8 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     const dataDir = newDataDir();
     const p = await ready(dataDir);
     expect(redisServersIn(dataDir)).to.have.length(1);
+    // AUTH_MODE defaults to dev under `start` (API.md): said once, as a warning.
+    expect(p.out().stdout).to.include('AUTH_MODE=dev: anyone may get a token of any role');
     expect(await stopProcess(p.child, 'SIGTERM', 30_000)).to.equal(0);
     await waitFor(() => redisServersIn(dataDir).length === 0, { what: 'the embedded redis-server stopped' });
   });
