@@ -34,6 +34,14 @@ export function orderIdFor(customerId: string, key: string): string {
   return `ord_${createHash('sha256').update(`${customerId}\u0000${key}`).digest('base64url').slice(0, 24)}`;
 }
 
+/**
+ * Where the edge keeps a key's record: named by the same hash of (customer, key) as the order, so
+ * that no (customer, key) pair can name another's record, whatever characters the two contain.
+ */
+export function idempotencyRecordKey(keyPrefix: string, customerId: string, key: string): string {
+  return `${keyPrefix}:idem:${orderIdFor(customerId, key)}`;
+}
+
 interface Record_ {
   readonly bodyHash: string;
   readonly orderId: string;
@@ -56,7 +64,7 @@ export async function claimIdempotencyKey(
   key: string,
   hash: string,
 ): Promise<Claim> {
-  const redisKey = `${keyPrefix}:idem:${customerId}:${key}`;
+  const redisKey = idempotencyRecordKey(keyPrefix, customerId, key);
   const mine: Record_ = { bodyHash: hash, orderId: orderIdFor(customerId, key) };
   const set = await redis.set(redisKey, JSON.stringify(mine), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX');
   if (set === 'OK') return { orderId: mine.orderId, replay: false };
@@ -84,7 +92,7 @@ export async function forgetIdempotencyKey(
   key: string,
   hash: string,
 ): Promise<void> {
-  const redisKey = `${keyPrefix}:idem:${customerId}:${key}`;
+  const redisKey = idempotencyRecordKey(keyPrefix, customerId, key);
   const raw = await redis.get(redisKey);
   if (raw !== null && (JSON.parse(raw) as Record_).bodyHash === hash) await redis.del(redisKey);
 }

@@ -129,7 +129,7 @@ export function orderRoutes(deps: RouteDeps): Route[] {
           // state, also while new orders are shed or the order actors are slow: the retry that a
           // 503 asks for gets the order's real outcome. (A first claim has no order to look up.)
           const existing = await deps.gateway.getOrder(orderId);
-          if (existing) {
+          if (existing?.customerId === caller.sub) {
             const kind = existing.status === 'Rejected' ? 'declined' : 'placed';
             return answerPlaced(ctx, deps, { kind, order: existing }, orderId);
           }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { orderIdFor } from '../../http/idempotency.js';
+import { idempotencyRecordKey, orderIdFor } from '../../http/idempotency.js';
 import { PlacedOrder, Order } from '../../http/schemas.js';
 import { waitFor } from '../support/processes.js';
 import { startApiFixture, type ApiFixture } from './support/fixture.js';
@@ -144,9 +144,12 @@ describe('API: orders (real store on Redis)', () => {
       expect(second.headers.get('location')).to.equal(first.headers.get('location'));
       const { orderId } = first.body as { orderId: string };
       expect((await pspBooks(f, orderId)).charge).to.include({ requests: 1 });
-      const stored = await f.redis.get(`${f.keyPrefix}:idem:${aliceId}:k-1`);
+      const stored = await f.redis.get(idempotencyRecordKey(f.keyPrefix, aliceId, 'k-1'));
       expect(JSON.parse(stored!)).to.have.property('orderId', orderId);
-      expect(await f.redis.ttl(`${f.keyPrefix}:idem:${aliceId}:k-1`)).to.be.within(86_000, 86_400);
+      expect(await f.redis.ttl(idempotencyRecordKey(f.keyPrefix, aliceId, 'k-1'))).to.be.within(
+        86_000,
+        86_400,
+      );
     });
 
     it('same key after a decline: 402 again, charged once', async () => {
@@ -183,7 +186,7 @@ describe('API: orders (real store on Redis)', () => {
 
     it('after the 24 h record expired: another body still gets 422 (the order keeps the hash), the first body its order', async () => {
       const headers = { 'idempotency-key': 'k-expired' };
-      const record = `${f.keyPrefix}:idem:${aliceId}:k-expired`;
+      const record = idempotencyRecordKey(f.keyPrefix, aliceId, 'k-expired');
       const first = await f.request('POST', '/orders', { token: alice, body: orderBody(), headers });
       expect(first.status).to.equal(201);
       const { orderId } = first.body as { orderId: string };
@@ -219,6 +222,27 @@ describe('API: orders (real store on Redis)', () => {
       expect(a.status).to.equal(201);
       expect(b.status).to.equal(201);
       expect((a.body as { orderId: string }).orderId).to.not.equal((b.body as { orderId: string }).orderId);
+    });
+
+    it('no two (customer, key) pairs share a record, whatever they contain (":" in both)', async () => {
+      const attacker = uniqueUser('w1');
+      const [a, b] = [`${attacker}:y`, attacker];
+      const first = await f.request('POST', '/orders', {
+        token: await f.tokenFor(a, 'customer'),
+        body: orderBody(),
+        headers: { 'idempotency-key': 'z' },
+      });
+      const second = await f.request('POST', '/orders', {
+        token: await f.tokenFor(b, 'customer'),
+        body: orderBody(),
+        headers: { 'idempotency-key': 'y:z' },
+      });
+      expect(first.status).to.equal(201);
+      expect(second.status).to.equal(201);
+      expect(second.body).to.include({ customerId: b });
+      expect((second.body as { orderId: string }).orderId).to.not.equal(
+        (first.body as { orderId: string }).orderId,
+      );
     });
 
     it('a retry after payment-unavailable goes to the same order and is charged once', async () => {
