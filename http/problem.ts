@@ -31,7 +31,7 @@ export function problemType(code: ProblemCode): string {
 
 /**
  * Errors from outside the edge that still are the client's fault: koa-bodyparser's (raw-body /
- * co-body carry `status` and `type`) and other modules' exposed `validation` errors (a tampered
+ * co-body carry `status` and `type`), zlib's for a body that does not decode, and other modules' exposed `validation` errors (a tampered
  * read-model cursor).
  */
 function fromOthers(err: unknown): HttpError | null {
@@ -44,6 +44,10 @@ function fromOthers(err: unknown): HttpError | null {
   }
   if (type === 'entity.parse.failed') return new ValidationError('the body is not valid JSON');
   if (status === 400 || status === 415) return new ValidationError('the body could not be read as JSON');
+  // A body whose Content-Encoding (gzip, deflate) does not decode: zlib's errors carry no status.
+  if (typeof code === 'string' && /^Z_[A-Z_]+$/.test(code)) {
+    return new ValidationError('the body could not be decoded as its Content-Encoding says');
+  }
   // An actor that did not answer in time (its role is down or far behind): try again shortly.
   if (isTimeout(err))
     return new OverloadedError(5, 'the store did not answer in time; try again in a moment');

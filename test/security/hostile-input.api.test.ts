@@ -112,6 +112,23 @@ describe('security: hostile input against the real store', function () {
     );
   });
 
+  it('a body that does not decode as its Content-Encoding says (gzip, deflate, empty) is 400, with or without a token', async () => {
+    const cases: [string, string, Buffer, Record<string, string>][] = [
+      ['/orders', 'gzip', Buffer.from('xxxx'), { authorization: `Bearer ${token}` }],
+      ['/orders', 'gzip', Buffer.alloc(0), { authorization: `Bearer ${token}` }],
+      ['/orders', 'deflate', Buffer.from(json({})), { authorization: `Bearer ${token}` }],
+      ['/auth/token', 'deflate', Buffer.from('zzzz'), {}],
+    ];
+    for (const [path, encoding, body, auth] of cases) {
+      const res = await fetch(`${store.url}${path}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'content-encoding': encoding },
+        body: new Uint8Array(body),
+      });
+      await expectProblem(res, 400, 'validation', `${path} ${encoding} ${body.length} bytes`);
+    }
+  });
+
   it('a chunked body over 64 KiB (no Content-Length) is 413', async () => {
     const chunk = 'a'.repeat(16 * 1024);
     const chunks = Array.from({ length: 6 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('');
