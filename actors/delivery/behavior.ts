@@ -6,7 +6,7 @@ import { decodeDeliveryCommand, type DeliveryCommand } from './messages.js';
 import type { CourierRoster } from './roster.js';
 import type { DeliveryEvent, DeliveryInput, DeliveryState } from './state.js';
 
-/** The order follows the delivery. */
+/** The order follows the delivery, and is answered when it asks to cancel it. */
 export const deliveryPolicy: Policy<DeliveryState, DeliveryEvent> = (event) => {
   const orderId = event.data.orderId;
   switch (event.type) {
@@ -19,9 +19,15 @@ export const deliveryPolicy: Policy<DeliveryState, DeliveryEvent> = (event) => {
         sendTo('order', orderId, { type: 'DeliveryCompleted', data: { courierId: event.data.courierId } }),
       ];
     case 'DeliveryCancelled':
-      return [sendTo('order', orderId, { type: 'DeliveryCancelled', data: {} })];
     case 'DeliveryTombstoned':
-      return [];
+    case 'CancelRepeated':
+      // Nothing will be delivered: the order's cancellation goes on.
+      return [sendTo('order', orderId, { type: 'DeliveryCancelled', data: {} })];
+    case 'CancelRefused':
+      // Delivered before the cancellation arrived: the order follows the delivery instead.
+      return [
+        sendTo('order', orderId, { type: 'DeliveryCompleted', data: { courierId: event.data.courierId } }),
+      ];
     default:
       return unreachable(event, 'delivery policy');
   }

@@ -37,14 +37,26 @@ function decide(command: DeliveryInput, state: DeliveryState): DeliveryDecision 
     case 'CompleteDelivery':
       return complete(command.data.courierId, state);
     case 'CancelDelivery':
+      // The order asks before it cancels, and the delivery decides: whatever came first here (the
+      // courier's completion or the cancellation) wins, and the order is always answered.
       if (state.status === 'None') return { events: [{ type: 'DeliveryTombstoned', data: {} }] };
-      // A delivered appliance is not called back; a cancelled delivery stays cancelled.
-      if (!isDelivery(state) || state.status !== 'Started') return nothing;
-      return {
-        events: [
-          { type: 'DeliveryCancelled', data: { customerId: state.customerId, courierId: state.courierId } },
-        ],
-      };
+      if (!isDelivery(state)) return { events: [{ type: 'CancelRepeated', data: {} }] };
+      switch (state.status) {
+        case 'Started':
+          return {
+            events: [
+              {
+                type: 'DeliveryCancelled',
+                data: { customerId: state.customerId, courierId: state.courierId },
+              },
+            ],
+          };
+        case 'Delivered':
+          // A delivered appliance is not called back.
+          return { events: [{ type: 'CancelRefused', data: { courierId: state.courierId } }] };
+        default: // Cancelled
+          return { events: [{ type: 'CancelRepeated', data: {} }] };
+      }
     default:
       return unreachable(command, 'delivery decider');
   }
@@ -62,6 +74,9 @@ function evolve(state: DeliveryState, event: Stamped<DeliveryEvent>): DeliverySt
       return isDelivery(state) ? { ...state, status: 'Cancelled', updatedAt: event.data.at } : state;
     case 'DeliveryTombstoned':
       return { status: 'Tombstone', version: state.version };
+    case 'CancelRefused':
+    case 'CancelRepeated':
+      return state;
     default:
       return unreachable(event, 'delivery decider');
   }

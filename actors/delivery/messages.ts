@@ -8,7 +8,7 @@ export type DeliveryCommand =
   | { readonly type: 'StartDelivery'; readonly data: { readonly customerId: string } }
   /** A request from the edge: the assigned courier, or an admin (`courierId` null). */
   | { readonly type: 'CompleteDelivery'; readonly data: { readonly courierId: string | null } }
-  /** Sent by the order when it is cancelled. */
+  /** Sent by the order when its customer cancels: answered with DeliveryCancelled or DeliveryCompleted. */
   | { readonly type: 'CancelDelivery'; readonly data: Readonly<Record<string, never>> };
 
 const schema: z.ZodType<DeliveryCommand> = z.discriminatedUnion('type', [

@@ -30,7 +30,11 @@ export type DeliveryEvent =
   | DomainEventBody<'DeliveryCompleted'>
   | DomainEventBody<'DeliveryCancelled'>
   // Internal (not published).
-  | { readonly type: 'DeliveryTombstoned'; readonly data: Readonly<Record<string, never>> };
+  | { readonly type: 'DeliveryTombstoned'; readonly data: Readonly<Record<string, never>> }
+  /** Asked to cancel once delivered: the order is told it was delivered (the courier won the race). */
+  | { readonly type: 'CancelRefused'; readonly data: { readonly courierId: string } }
+  /** Asked to cancel again once cancelled: the order is told again that nothing will be delivered. */
+  | { readonly type: 'CancelRepeated'; readonly data: Readonly<Record<string, never>> };
 
 /** True for a delivery that started. */
 export function isDelivery(state: DeliveryState): state is Delivery {

@@ -8,7 +8,9 @@ import type { OrderEvent, OrderState } from './state.js';
 /**
  * - `PaymentRequested` → charge the payment (the token travels only in this message);
  * - `OrderPlaced` → the store receives the order (F3);
- * - `OrderCancelled` → refund the payment, cancel the store order and the delivery (F8).
+ * - `CancellationRequested` → ask the delivery to cancel; it answers whether it was first (F8);
+ * - `OrderCancelled` (the delivery cancelled, or none will start) → refund the payment and cancel
+ *   the store order.
  */
 export const orderPolicy: Policy<OrderState, OrderEvent> = (event) => {
   const orderId = event.data.orderId;
@@ -31,12 +33,14 @@ export const orderPolicy: Policy<OrderState, OrderEvent> = (event) => {
         }),
       ];
     }
+    case 'CancellationRequested':
+      return [sendTo('delivery', orderId, { type: 'CancelDelivery', data: {} })];
     case 'OrderCancelled':
       return [
         sendTo('payment', orderId, { type: 'RefundPayment', data: {} }),
         sendTo('store', orderId, { type: 'CancelStoreOrder', data: {} }),
-        sendTo('delivery', orderId, { type: 'CancelDelivery', data: {} }),
       ];
+    case 'CancelWaiterAdded':
     case 'OrderRejected':
     case 'OrderStatusChanged':
     case 'WaiterAdded':

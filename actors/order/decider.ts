@@ -118,7 +118,12 @@ function paymentResult(result: PaymentResultData, state: OrderState, ctx: ActorC
   return { events, replies: state.waiters.map((to) => ({ to, body })) };
 }
 
-function cancelOrder(customerId: string, state: OrderState): OrderDecision {
+/**
+ * The customer cancels. The delivery is asked first and decides (its courier may be completing it
+ * at this moment); the order is cancelled, and refunded, when the delivery answers that nothing
+ * will be delivered, and the request is answered then (see `deliveryAnswered`).
+ */
+function cancelOrder(customerId: string, state: OrderState, ctx: ActorContext): OrderDecision {
   if (!isEstablished(state) || state.details.customerId !== customerId) {
     return { events: [], reply: { kind: 'not-found' } };
   }
@@ -126,13 +131,34 @@ function cancelOrder(customerId: string, state: OrderState): OrderDecision {
   if (state.status === 'Cancelled') return { events: [], reply: { kind: 'ok', status: 'Cancelled' } };
   if (!cancellable.has(state.status))
     return { events: [], reply: { kind: 'not-cancellable', status: state.status } };
+  if (state.cancelWaiters !== undefined) {
+    return ctx.replyTo === null
+      ? nothing
+      : { events: [{ type: 'CancelWaiterAdded', data: { replyTo: ctx.replyTo } }] };
+  }
+  return { events: [{ type: 'CancellationRequested', data: { customerId, replyTo: ctx.replyTo } }] };
+}
+
+/** The delivery answered a cancellation: nothing will be delivered, so the order is cancelled. */
+function deliveryCancelled(state: OrderState): OrderDecision {
+  if (!isEstablished(state) || state.cancelWaiters === undefined) return nothing;
+  const customerId = state.details.customerId;
+  const body: StepOutcome = { kind: 'ok', status: 'Cancelled' };
   return {
     events: [
       { type: 'OrderCancelled', data: { customerId } },
       { type: 'OrderStatusChanged', data: { customerId, status: 'Cancelled' } },
     ],
-    reply: { kind: 'ok', status: 'Cancelled' },
+    replies: state.cancelWaiters.map((to) => ({ to, body })),
   };
+}
+
+/** Delivered: the order follows; a cancellation that waited for the delivery is refused. */
+function deliveryCompleted(state: OrderState): OrderDecision {
+  const followed = follow('Delivered', state);
+  if (!isEstablished(state) || state.cancelWaiters === undefined) return followed;
+  const body: StepOutcome = { kind: 'not-cancellable', status: 'Delivered' };
+  return { ...followed, replies: state.cancelWaiters.map((to) => ({ to, body })) };
 }
 
 /** Follows the store and delivery: forward moves only, never out of Cancelled or Rejected. */
@@ -148,7 +174,7 @@ function decide(command: OrderCommand, state: OrderState, ctx: ActorContext): Or
     case 'PaymentResult':
       return paymentResult(command.data, state, ctx);
     case 'CancelOrder':
-      return cancelOrder(command.data.customerId, state);
+      return cancelOrder(command.data.customerId, state, ctx);
     case 'StoreOrderAccepted':
       return follow('Accepted', state);
     case 'StoreOrderPacked':
@@ -156,10 +182,10 @@ function decide(command: OrderCommand, state: OrderState, ctx: ActorContext): Or
     case 'DeliveryStarted':
       return follow('DeliveryStarted', state);
     case 'DeliveryCompleted':
-      return follow('Delivered', state);
+      return deliveryCompleted(state);
     case 'DeliveryCancelled':
-      // Only an order's own cancellation cancels its delivery: the order is Cancelled already.
-      return nothing;
+      // Only an order's own cancellation cancels its delivery: this is the delivery's answer.
+      return deliveryCancelled(state);
     case 'PaymentRefunded':
       if (!isEstablished(state) || state.refunded) return nothing;
       return { events: [{ type: 'RefundRecorded', data: { refundId: command.data.refundId } }] };
@@ -190,8 +216,22 @@ function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
     case 'OrderPlaced':
     case 'OrderRejected':
       return state.status === 'Paying' ? establish(state, event) : state;
-    case 'OrderStatusChanged':
-      return isEstablished(state) ? { ...state, status: event.data.status, updatedAt: event.data.at } : state;
+    case 'OrderStatusChanged': {
+      if (!isEstablished(state)) return state;
+      const { status, at } = event.data;
+      const moved = { ...state, status, updatedAt: at };
+      if (cancellable.has(status)) return moved;
+      // Cancelled or Delivered: a cancellation waiting for the delivery has its answer.
+      const { cancelWaiters: _answered, ...settled } = moved;
+      return settled;
+    }
+    case 'CancellationRequested':
+      if (!isEstablished(state)) return state;
+      return { ...state, cancelWaiters: event.data.replyTo === null ? [] : [event.data.replyTo] };
+    case 'CancelWaiterAdded':
+      return isEstablished(state) && state.cancelWaiters !== undefined
+        ? { ...state, cancelWaiters: [...state.cancelWaiters, event.data.replyTo] }
+        : state;
     case 'OrderCancelled':
       // The status moves with the OrderStatusChanged that always follows.
       return state;

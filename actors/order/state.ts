@@ -13,6 +13,11 @@ export interface EstablishedOrder {
   readonly refunded: boolean;
   /** The body hash of the keyed request that placed it (see PlaceOrderData.requestHash). */
   readonly requestHash?: string;
+  /**
+   * Set while a cancellation waits for the delivery's answer (the requests to answer then); the
+   * delivery decides whether the courier or the customer was first.
+   */
+  readonly cancelWaiters?: readonly ReplyAddress[];
 }
 
 export type OrderState =
@@ -45,6 +50,12 @@ export type OrderEvent =
       };
     }
   | { readonly type: 'WaiterAdded'; readonly data: { readonly replyTo: ReplyAddress } }
+  /** The customer asked to cancel: the delivery is asked first (it may have been delivered). */
+  | {
+      readonly type: 'CancellationRequested';
+      readonly data: { readonly customerId: string; readonly replyTo: ReplyAddress | null };
+    }
+  | { readonly type: 'CancelWaiterAdded'; readonly data: { readonly replyTo: ReplyAddress } }
   | { readonly type: 'PaymentUnavailable'; readonly data: { readonly retryAfterSeconds: number } }
   | { readonly type: 'RefundRecorded'; readonly data: { readonly refundId: string } };
 

@@ -93,10 +93,22 @@ describe('delivery decider', () => {
       given([]).when(cancel).then([tombstoned]).state({ status: 'Tombstone', version: 1 });
     });
 
-    it('delivered, cancelled, or a tombstone: nothing', () => {
-      given([started, completed]).when(cancel).thenNothing();
-      given([started, cancelled]).when(cancel).thenNothing();
-      given([tombstoned]).when(cancel).thenNothing();
+    it('delivered first (the courier won the race): not called back, the order is told so', () => {
+      given([started, completed])
+        .when(cancel)
+        .then([{ type: 'CancelRefused', data: { courierId: 'k-1' } }])
+        .state({ status: 'Delivered', version: 3 });
+    });
+
+    it('cancelled already, or a tombstone: the order is told again, nothing changes', () => {
+      given([started, cancelled])
+        .when(cancel)
+        .then([{ type: 'CancelRepeated', data: {} }])
+        .state({ status: 'Cancelled' });
+      given([tombstoned])
+        .when(cancel)
+        .then([{ type: 'CancelRepeated', data: {} }])
+        .state({ status: 'Tombstone' });
     });
   });
 

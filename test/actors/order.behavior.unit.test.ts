@@ -120,19 +120,29 @@ describe('order behaviour (runner and policy)', () => {
     expect(handled.state).to.deep.equal({ status: 'None', version: 2 });
   });
 
-  it('CancelOrder: refunds the payment, cancels the store order and the delivery, and answers ok', async () => {
-    const handled = await run(
-      orderBehavior.initialState(),
-      placeOrder,
-      { type: 'PaymentResult', data: { outcome: 'approved', chargeId: 'ch-1' } },
-      { type: 'CancelOrder', data: { customerId: 'c-1' } },
+  it('CancelOrder: asks the delivery first; its answer cancels the order, refunds, cancels the store order and answers ok', async () => {
+    const paid = await run(orderBehavior.initialState(), placeOrder, {
+      type: 'PaymentResult',
+      data: { outcome: 'approved', chargeId: 'ch-1' },
+    });
+    const r1 = replyAddress('corr-cancel');
+    const asked = await orderBehavior.handle(
+      paid.state,
+      orderBehavior.decode({ type: 'CancelOrder', data: { customerId: 'c-1' } }),
+      context({ replyTo: r1 }),
     );
-    expect(handled.reply).to.deep.equal({ kind: 'ok', status: 'Cancelled' });
+    expect(asked.reply, 'no answer before the delivery has answered').to.equal(undefined);
+    expect(asked.publish).to.deep.equal([]);
+    expect(asked.send).to.deep.equal([
+      { to: { type: 'delivery', key: KEY }, msg: { type: 'CancelDelivery', data: {} } },
+    ]);
+
+    const handled = await run(asked.state, { type: 'DeliveryCancelled', data: {} });
+    expect(handled.replies).to.deep.equal([{ to: r1, body: { kind: 'ok', status: 'Cancelled' } }]);
     expect(handled.publish?.map((e) => e.type)).to.deep.equal(['OrderCancelled', 'OrderStatusChanged']);
     expect(handled.send).to.deep.equal([
       { to: { type: 'payment', key: KEY }, msg: { type: 'RefundPayment', data: {} } },
       { to: { type: 'store', key: KEY }, msg: { type: 'CancelStoreOrder', data: {} } },
-      { to: { type: 'delivery', key: KEY }, msg: { type: 'CancelDelivery', data: {} } },
     ]);
     const again = await orderBehavior.handle(
       handled.state,
@@ -145,6 +155,29 @@ describe('order behaviour (runner and policy)', () => {
       send: [],
       reply: { kind: 'ok', status: 'Cancelled' },
     });
+  });
+
+  it('CancelOrder answered by a delivery that was delivered first: Delivered, nothing refunded, the request refused', async () => {
+    const r1 = replyAddress('corr-cancel');
+    const started = await run(
+      orderBehavior.initialState(),
+      placeOrder,
+      { type: 'PaymentResult', data: { outcome: 'approved', chargeId: 'ch-1' } },
+      { type: 'DeliveryStarted', data: { courierId: 'k-1' } },
+    );
+    const asked = await orderBehavior.handle(
+      started.state,
+      orderBehavior.decode({ type: 'CancelOrder', data: { customerId: 'c-1' } }),
+      context({ replyTo: r1 }),
+    );
+    const handled = await run(asked.state, { type: 'DeliveryCompleted', data: { courierId: 'k-1' } });
+    expect(handled.replies).to.deep.equal([
+      { to: r1, body: { kind: 'not-cancellable', status: 'Delivered' } },
+    ]);
+    expect(handled.publish?.map((e) => e.type)).to.deep.equal(['OrderStatusChanged']);
+    expect(handled.send).to.deep.equal([]);
+    expect(handled.state).to.include({ status: 'Delivered' });
+    expect(handled.state).to.not.have.property('cancelWaiters');
   });
 
   it('followed statuses are published as OrderStatusChanged and send nothing', async () => {

@@ -289,7 +289,7 @@ describe('order decider', () => {
         .then([changed('DeliveryStarted')]);
     });
 
-    it('DeliveryCancelled changes nothing: the order was cancelled already', () => {
+    it('a DeliveryCancelled the order did not wait for changes nothing (cancelled already, or never asked)', () => {
       given(cancelledOrder).when({ type: 'DeliveryCancelled', data: {} }).thenNothing();
       given(upTo('DeliveryStarted')).when({ type: 'DeliveryCancelled', data: {} }).thenNothing();
     });
@@ -308,15 +308,56 @@ describe('order decider', () => {
   });
 
   describe('CancelOrder', () => {
+    const requested = (replyTo: ReturnType<typeof replyAddress> | null = r1): OrderEvent => ({
+      type: 'CancellationRequested',
+      data: { customerId: 'c-1', replyTo },
+    });
     for (const status of ['Ordered', 'Accepted', 'Packed', 'DeliveryStarted'] as const) {
-      it(`from ${status}: cancelled`, () => {
-        given(status === 'Ordered' ? ordered : upTo(status))
-          .when(cancel())
+      const before = status === 'Ordered' ? ordered : upTo(status);
+      it(`from ${status}: asks the delivery first and answers later`, () => {
+        given(before)
+          .when(cancel(), { replyTo: r1 })
+          .then([requested()])
+          .reply(undefined)
+          .state({ status, cancelWaiters: [r1] });
+      });
+
+      it(`from ${status}: the delivery's "nothing will be delivered" cancels it and answers ok`, () => {
+        const t = given([...before, requested()])
+          .when({ type: 'DeliveryCancelled', data: {} })
           .then([cancelled, changed('Cancelled')])
-          .reply({ kind: 'ok', status: 'Cancelled' })
+          .replies([{ to: r1, body: { kind: 'ok', status: 'Cancelled' } }])
           .state({ status: 'Cancelled', updatedAt: NOW });
+        expect(t.after).to.not.have.property('cancelWaiters');
       });
     }
+
+    it('the courier was first (the delivery answers Delivered): not cancelled, the request refused', () => {
+      const t = given([...upTo('DeliveryStarted'), requested()])
+        .when({ type: 'DeliveryCompleted', data: { courierId: 'k-1' } })
+        .then([changed('Delivered')])
+        .replies([{ to: r1, body: { kind: 'not-cancellable', status: 'Delivered' } }])
+        .state({ status: 'Delivered' });
+      expect(t.after).to.not.have.property('cancelWaiters');
+    });
+
+    it('asked again while the delivery has not answered: the request waits too; without a reply address, nothing', () => {
+      given([...upTo('Packed'), requested()])
+        .when(cancel(), { replyTo: r2 })
+        .then([{ type: 'CancelWaiterAdded', data: { replyTo: r2 } }])
+        .reply(undefined)
+        .state({ cancelWaiters: [r1, r2] });
+      given([...upTo('Packed'), requested()])
+        .when(cancel())
+        .thenNothing();
+    });
+
+    it('a delivery status while waiting is followed, and the cancellation still waits', () => {
+      given([...upTo('Packed'), requested()])
+        .when({ type: 'DeliveryStarted', data: { courierId: 'k-1' } })
+        .then([changed('DeliveryStarted')])
+        .state({ status: 'DeliveryStarted', cancelWaiters: [r1] });
+    });
 
     it('again: the same answer and no events (nothing refunded twice)', () => {
       given(cancelledOrder).when(cancel()).thenNothing().reply({ kind: 'ok', status: 'Cancelled' });

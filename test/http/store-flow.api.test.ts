@@ -5,6 +5,7 @@ import { startApiFixture, type ApiFixture } from './support/fixture.js';
 import {
   expectProblem,
   orderInDelivery,
+  orderStatus,
   placeOrder,
   pspBooks,
   startedDelivery,
@@ -131,6 +132,33 @@ describe('API: store, delivery, payments, my page, messages, admin (real store o
       409,
       'invalid-transition',
     );
+  });
+
+  it("a courier's complete racing the customer's cancel: exactly one wins, never delivered and refunded", async () => {
+    for (let round = 0; round < 6; round++) {
+      const id = await orderInDelivery(f, aliceId);
+      const courier = await f.tokenFor((await startedDelivery(f, id)).courierId, 'courier');
+      const [completed, cancelled] = await Promise.all([
+        f.request('POST', `/deliveries/${id}/complete`, { token: courier }),
+        f.request('POST', `/orders/${id}/cancel`, { token: alice }),
+      ]);
+      const delivery = async () =>
+        Delivery.parse((await f.request('GET', `/deliveries/${id}`, { token: staff })).body).status;
+      if (cancelled.status === 202) {
+        expectProblem(completed, 409, 'invalid-transition');
+        expect(cancelled.body).to.deep.equal({ orderId: id, status: 'Cancelled' });
+        expect(await delivery()).to.equal('Cancelled');
+        await waitForOrderStatus(f, id, aliceId, 'Cancelled');
+        await waitFor(async () => (await pspBooks(f, id)).refund?.requests === 1, { what: 'the refund' });
+      } else {
+        expect(completed.status).to.equal(202);
+        expect(expectProblem(cancelled, 409, 'not-cancellable')).to.include({ status: 409 });
+        expect(await delivery()).to.equal('Delivered');
+        // The order is Delivered when it answers: nothing after it can cancel or refund it.
+        expect(await orderStatus(f, id, aliceId)).to.equal('Delivered');
+        expect((await pspBooks(f, id)).refund).to.equal(undefined);
+      }
+    }
   });
 
   it('payments: the owner and admin see Approved, then Refunded after a cancel', async () => {
