@@ -134,4 +134,5 @@ export const scripts = {
   relay: lua('relay-n'),
   append: lua('append-1'),
   present: lua('present-1'),
+  replay: lua('replay-2'),
 };
