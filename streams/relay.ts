@@ -50,31 +50,95 @@ export const deliversDirectly = (redis: RedisClient, durable: boolean): boolean 
   !durable && !(redis instanceof Cluster);
 
 /**
- * Forward outbox entries to their destination streams, then delete them from the outbox. A crash
- * in between resends them; receivers drop message ids they already committed.
+ * Forward outbox entries to their destination streams and delete them from the outbox: each
+ * destination gets its entries in outbox order, and a destination whose append fails gets none of
+ * its later entries in this call (they stay in the outbox, in order, for the next relay, which then
+ * sends the whole outbox: `OutboxRelayer`); the other destinations go on, and only the entries
+ * appended are deleted. Rejects with the first failure once the rest is done.
  *
  * On one Redis node the whole batch is one script call (`relay-n.lua`, every destination declared
- * as a key): one command instead of one XADD per message plus an XDEL, which was the largest
- * share of the worker's Redis commands, reply decoding and garbage. On a cluster the destinations
- * sit in other slots (often on other nodes), so each is its own auto-pipelined XADD.
+ * as a key): one command instead of one XADD per message plus an XDEL, which was the largest share
+ * of the worker's Redis commands, reply decoding and garbage. It appends an entry only if it is
+ * still in the outbox, and deletes it in the same atomic step: exactly once, whoever relays it (an
+ * owner that paused holding a batch appends nothing the next owner relayed).
+ *
+ * On a cluster the destinations sit in other slots (often on other nodes): no single script sees
+ * the outbox and a destination, so the relay is at-least-once there (receivers drop message ids
+ * they already committed). See `relayAcrossSlots` for how it narrows the duplicates.
+ *
+ * `fresh`: the items were just read from the outbox (`relayAll`), so the cluster relay need not
+ * ask again whether they are still there.
  */
-export async function relay(redis: RedisClient, outbox: string, items: readonly OutboxItem[]): Promise<void> {
+export async function relay(
+  redis: RedisClient,
+  outbox: string,
+  items: readonly OutboxItem[],
+  fresh = false,
+): Promise<void> {
   if (items.length === 0) return;
-  if (redis instanceof Cluster) {
-    await Promise.all(
-      items.map((it) =>
-        isReplyStream(it.dest)
-          ? raw(redis, 'XADD', it.dest, 'MAXLEN', '~', REPLY_STREAM_CAP, '*', 'm', it.json)
-          : raw(redis, 'XADD', it.dest, '*', 'm', it.json),
-      ),
-    );
-    await raw(redis, 'XDEL', outbox, ...items.map((it) => it.id));
-    return;
-  }
+  if (redis instanceof Cluster) return relayAcrossSlots(redis, outbox, items, fresh);
   const dests = new DeclaredDestinations([outbox]);
   const args: (string | number)[] = [REPLY_STREAM_CAP, items.length];
   for (const it of items) args.push(dests.keyOf(it.dest), it.id, it.json);
   await scripts.relay.run(redis, dests.keys, args);
+}
+
+/**
+ * The relay on Redis Cluster, as safe as separate nodes allow:
+ * 1. unless `fresh`, one call on the outbox's node asks which entries are still in the outbox
+ *    (`present-1.lua`) and the others are skipped: an owner that paused holding a committed batch
+ *    and wakes up after the shard's next owner relayed it sends nothing (what remains is a pause
+ *    between that answer and the appends);
+ * 2. each destination's entries are appended by one script call on its node (`append-1.lua`), in
+ *    order, stopping at the first failure; the destinations run in parallel;
+ * 3. one XDEL deletes exactly the entries appended. A destination that failed keeps its entries in
+ *    the outbox and no other destination gets anything again (the whole outbox used to be
+ *    re-appended to the healthy nodes on every retry). An append whose reply was lost (connection
+ *    cut) counts as failed: its entries are sent again by the next relay, and dropped by the
+ *    receiver's dedupe.
+ */
+async function relayAcrossSlots(
+  redis: Cluster,
+  outbox: string,
+  items: readonly OutboxItem[],
+  fresh: boolean,
+): Promise<void> {
+  let todo = items;
+  if (!fresh) {
+    const present = (await scripts.present.run(
+      redis,
+      [outbox],
+      items.map((it) => it.id),
+    )) as unknown[];
+    todo = items.filter((_, i) => Number(present[i]) === 1);
+    if (todo.length === 0) return;
+  }
+  const byDest = new Map<string, OutboxItem[]>();
+  for (const it of todo) {
+    const list = byDest.get(it.dest);
+    if (list) list.push(it);
+    else byDest.set(it.dest, [it]);
+  }
+  const appended: string[] = [];
+  const failures: Error[] = [];
+  await Promise.all(
+    [...byDest].map(async ([dest, list]) => {
+      try {
+        const cap = isReplyStream(dest) ? REPLY_STREAM_CAP : '';
+        const args = [cap, ...list.map((it) => it.json)];
+        const [n, err] = (await scripts.append.run(redis, [dest], args)) as [number, string];
+        for (let i = 0; i < n; i++) appended.push(list[i]!.id);
+        if (err) failures.push(new Error(err));
+      } catch (err) {
+        failures.push(err instanceof Error ? err : new Error(String(err)));
+      }
+    }),
+  );
+  for (let from = 0; from < appended.length; from += 1000) {
+    await raw(redis, 'XDEL', outbox, ...appended.slice(from, from + 1000));
+  }
+  const [first] = failures;
+  if (first) throw first;
 }
 
 /** Relay everything an outbox holds (after a takeover, or after a failed relay). */
@@ -93,7 +157,7 @@ export async function relayAll(redis: RedisClient, outbox: string, pageSize = 50
       }
     }
     if (items.length === 0) return total;
-    await relay(redis, outbox, items);
+    await relay(redis, outbox, items, true);
     total += items.length;
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { ActorHandling } from './actor-handling.js';
-import { decode, encode, envelope } from './codec.js';
+import { encode, envelope } from './codec.js';
 import { GroupReaders } from './group-reader.js';
 import { Keys } from './keys.js';
 import { runtimeMetrics, type RuntimeMetrics } from './metrics.js';
@@ -11,6 +11,7 @@ import { trimEventStream } from './trimming.js';
 import { raw, type RedisClient } from './redis.js';
 import { Requester } from './requests.js';
 import { Router } from './router.js';
+import { scripts } from './scripts.js';
 import type { RunnerEnv, Unit } from './unit.js';
 import { ensureGroup } from './stream-io.js';
 import { SubscriberHandling } from './subscriber-handling.js';
@@ -219,35 +220,22 @@ export class ActorRuntime {
     return all.sort((a, b) => b.at - a.at).slice(0, limit);
   }
 
-  /** Put a dead letter back into its stream and remove it from the dead letters. */
+  /**
+   * Put a dead letter back into its stream and remove it from the dead letters, in one atomic
+   * script (`replay-2.lua`): true for the one call that removed it, false when there is no such
+   * dead letter (already replayed, by a concurrent call too). The message keeps its id, so a
+   * message a copy of which was committed meanwhile is dropped as a duplicate (within
+   * `seenRetentionMs`); a subscriber's dead letter goes back into the event partition marked for
+   * that subscriber's group only.
+   */
   async replay(id: string): Promise<boolean> {
     const p = parseDeadLetterId(id);
     if (!p) return false;
     const unit = this.allUnits().find((u) => u.kind === p.kind && u.group === p.group && u.shard === p.shard);
     if (!unit) return false;
     const dlq = this.keys.deadLetters(unit.root, unit.group);
-    const rows = (await raw(this.opts.redis, 'XRANGE', dlq, p.entry, p.entry)) as unknown[];
-    const row = rows[0];
-    if (!Array.isArray(row)) return false;
-    const fields = (row[1] as unknown[]).map(String);
-    const i = fields.indexOf('m');
-    const payload = i >= 0 ? fields[i + 1] : undefined;
-    if (payload === undefined || payload === '') {
-      await raw(this.opts.redis, 'XDEL', dlq, p.entry);
-      return true;
-    }
-    // A replay is a new delivery of the same message: give it a fresh id so dedupe lets it in.
-    const env = decode(payload);
-    await raw(
-      this.opts.redis,
-      'XADD',
-      unit.stream,
-      '*',
-      'm',
-      encode({ ...env, id: `${env.id}.r${Date.now()}` }),
-    );
-    await raw(this.opts.redis, 'XDEL', dlq, p.entry);
-    return true;
+    const only = unit.kind === 'subscriber' ? unit.group : '';
+    return (await scripts.replay.run(this.opts.redis, [dlq, unit.stream], [p.entry, only])) === 1;
   }
 
   private async trimEvents(): Promise<void> {

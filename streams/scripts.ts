@@ -132,4 +132,7 @@ export const scripts = {
   dueTimers: lua('due-timers-3'),
   read: lua('read-2'),
   relay: lua('relay-n'),
+  append: lua('append-1'),
+  present: lua('present-1'),
+  replay: lua('replay-2'),
 };

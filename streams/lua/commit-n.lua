@@ -11,7 +11,8 @@
 --   'D' entryId msgId reason payload
 -- Returns {'FENCED'} when another owner took the shard, else {'OK', statuses, outboxIds} (no ids in
 -- direct mode). Statuses: 'C' committed, 'D' dead-lettered, 'DUP' done before (a message id
--- already in seen, or a dead letter whose entry was already acked): nothing written again.
+-- already in seen, for either kind of op, or a dead letter whose entry was already acked):
+-- nothing written again. A dead-lettered message is never marked in seen.
 if redis.call('GET', KEYS[5]) ~= ARGV[2] then
   return {'FENCED'}
 end
@@ -29,8 +30,8 @@ local msgIds = {}
 local i = 8
 for m = 1, count do
   starts[m] = i
+  if ARGV[i] == 'C' or ARGV[i + 2] ~= '' then msgIds[#msgIds + 1] = ARGV[i + 2] end
   if ARGV[i] == 'C' then
-    msgIds[#msgIds + 1] = ARGV[i + 2]
     local nOut = tonumber(ARGV[i + 5])
     local t = i + 6 + 2 * nOut
     i = t + 1 + 2 * tonumber(ARGV[t])
@@ -88,9 +89,13 @@ for m = 1, count do
       statuses[m] = 'C'
     end
   else
+    -- A message committed before (a replayed dead letter, or a relay duplicate that failed because
+    -- the state had moved on) is a duplicate: no dead letter (it is acked and deleted below).
     -- Dead-lettered once: the entry is acked here, so this commit re-sent after a lost reply (by
     -- ioredis, once Redis is back) finds it acked and adds no second dead letter (found by chaos).
-    if redis.call('XACK', KEYS[1], ARGV[1], entry) == 1 then
+    if msgId ~= '' and before[msgId] then
+      statuses[m] = 'DUP'
+    elseif redis.call('XACK', KEYS[1], ARGV[1], entry) == 1 then
       redis.call('XADD', KEYS[6], '*', 'entry', entry, 'error', ARGV[i], 'm', ARGV[i + 1], 'at', ARGV[3])
       statuses[m] = 'D'
     else

@@ -4,6 +4,8 @@
 -- KEYS: 1 stream, 2 epoch. ARGV: 1 group, 2 consumer, 3 epoch, 4 count, then (optional) the
 -- message types this group ignores: entries of those types are acknowledged here, never sent to
 -- the worker (a subscriber that acts on few event types need not decode, handle and ack the rest).
+-- An entry with a field `g` (a subscriber's dead letter replayed into the event partition,
+-- streams/lua/replay-2.lua) is for that group only: every other group acknowledges it here, unread.
 -- Returns 'FENCED'; or the entries to handle flat as {id, payload, id, payload, ...} (the 'm'
 -- field; false when absent), followed by the id of the last entry read when that one was ignored
 -- (an odd length: the worker waits after it, not after the last entry it got); or, when there is
@@ -27,17 +29,21 @@ if r then
   end
   local flat, skipped, last = {}, {}, nil
   for _, e in ipairs(r[1][2]) do
-    local payload = false
+    local payload, only = false, nil
     local fields = e[2]
     for f = 1, #fields, 2 do
-      if fields[f] == 'm' then payload = fields[f + 1] end
+      if fields[f] == 'm' then
+        payload = fields[f + 1]
+      elseif fields[f] == 'g' then
+        only = fields[f + 1]
+      end
     end
     last = e[1]
     -- The type without decoding the JSON: streams/codec.ts writes the id (base64url) and then the
     -- type first. Whatever does not match this shape is handed to the worker, which decodes it
     -- (and dead-letters what does not parse).
     local t = ignored and payload and string.match(payload, '^{"i":"[^"]*","t":"([^"]*)"')
-    if t and ignored[t] then
+    if (t and ignored[t]) or (only and only ~= ARGV[1]) then
       skipped[#skipped + 1] = last
     else
       flat[#flat + 1] = last

@@ -8,6 +8,7 @@ import {
   type RedisClient,
   type RuntimeOptions,
 } from '../../streams/index.js';
+import { relay, relayAll, type OutboxItem } from '../../streams/relay.js';
 import { uniquePrefix } from '../support/hooks.js';
 import { waitFor } from '../support/processes.js';
 import { startRedisCluster, type ClusterNode, type RedisCluster } from '../support/redis-cluster.js';
@@ -148,6 +149,53 @@ describe('runtime on Redis Cluster (3 masters)', function () {
     expect(stateNodes.size).to.equal(3);
     const streams = await holders(prefix, (k, s) => k.mailbox('seq', s));
     expect(streams.size).to.equal(3);
+  });
+
+  it('relays across slots per destination: a failing one keeps only its own entries, in order; a stale re-send appends nothing', async () => {
+    const prefix = uniquePrefix();
+    const redis = client();
+    const k = new Keys(prefix);
+    const outbox = k.outbox('seq', 0);
+    // Two destinations on masters other than each other (the outbox's may be either).
+    const home = (await cluster.nodeOf(k.mailbox('sink', 0))).port;
+    let other = 1;
+    while ((await cluster.nodeOf(k.mailbox('sink', other))).port === home) other++;
+    const good = k.mailbox('sink', 0);
+    const broken = k.mailbox('sink', other);
+    const reply = k.replies('edge-1');
+    await redis.set(broken, 'not a stream'); // XADD to it fails with WRONGTYPE
+    const items: OutboxItem[] = [];
+    for (const [dest, json] of [
+      [good, 'g1'],
+      [broken, 'x1'],
+      [good, 'g2'],
+      [reply, 'r1'],
+      [broken, 'x2'],
+    ] as const) {
+      items.push({ id: (await redis.xadd(outbox, '*', 'd', dest, 'm', json))!, dest, json });
+    }
+    const bodies = async (stream: string) => (await redis.xrange(stream, '-', '+')).map((e) => e[1][1]);
+    const left = async () => (await redis.xrange(outbox, '-', '+')).map((e) => e[1][3]);
+
+    expect(String(await relay(redis, outbox, items).catch((e: unknown) => e))).to.match(/WRONGTYPE/);
+    expect(await bodies(good)).to.deep.equal(['g1', 'g2']);
+    expect(await bodies(reply)).to.deep.equal(['r1']);
+    expect(await left()).to.deep.equal(['x1', 'x2']); // only what was not appended
+    // Retried while the destination still fails: the others get nothing again.
+    expect(String(await relayAll(redis, outbox).catch((e: unknown) => e))).to.match(/WRONGTYPE/);
+    expect(String(await relay(redis, outbox, items).catch((e: unknown) => e))).to.match(/WRONGTYPE/);
+    expect(await bodies(good)).to.deep.equal(['g1', 'g2']);
+    expect(await left()).to.deep.equal(['x1', 'x2']);
+
+    await redis.del(broken);
+    expect(await relayAll(redis, outbox)).to.equal(2);
+    expect(await bodies(broken)).to.deep.equal(['x1', 'x2']);
+    // An owner that paused holding this batch wakes up and relays it: everything was relayed.
+    await relay(redis, outbox, items);
+    expect(await bodies(good)).to.deep.equal(['g1', 'g2']);
+    expect(await bodies(broken)).to.deep.equal(['x1', 'x2']);
+    expect(await bodies(reply)).to.deep.equal(['r1']);
+    expect(await redis.xlen(outbox)).to.equal(0);
   });
 
   it('runs in worker processes (REDIS_CLUSTER_NODES): nothing lost or doubled across a scale-out and a SIGTERM', async () => {

@@ -85,6 +85,24 @@ describe('commit and ack scripts: batches, resends after a lost reply, an empty 
     expect(await redis.xlen(k.mbx)).to.equal(0); // all three acked and deleted, the duplicate too
   });
 
+  it('commit: a dead letter for a message id already committed is a duplicate, not a dead letter', async () => {
+    const { redis, k, ids } = await pendingMailbox(['a', 'b', 'c']);
+    const keys = [k.mbx, k.state, k.outbox, k.seen, k.epoch, k.dlq, k.timers, k.dest];
+    const now = Date.now();
+    await redis.zadd(k.seen, now - 1000, 'msg-old'); // committed by an earlier batch
+    const args = [
+      ...['g', '1', now, now - 60_000, 3, 'direct', 10_000],
+      ...['D', ids[0]!, 'msg-old', 'Error: state moved on', '{"i":"msg-old"}'],
+      ...['C', ids[1]!, 'msg-b', 'k1', '{"v":1}', 0, 0],
+      ...['D', ids[2]!, 'msg-b', 'Error: state moved on', '{"i":"msg-b"}'], // committed just before
+    ];
+    const reply = (await scripts.commit.run(redis, keys, args)) as unknown[];
+    expect(reply[1]).to.deep.equal(['DUP', 'C', 'DUP']);
+    expect(await redis.xlen(k.dlq)).to.equal(0);
+    expect(await redis.xlen(k.mbx)).to.equal(0); // acked and deleted all the same
+    expect((await redis.xpending(k.mbx, 'g'))[0]).to.equal(0);
+  });
+
   it('runs from an empty script cache (after a Redis restart): EVALSHA falls back to EVAL', async () => {
     const { redis, k, ids } = await pendingMailbox(['x']);
     await redis.script('FLUSH');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OutboxRelayer, relay, type OutboxItem } from '../../streams/relay.js';
+import { OutboxRelayer, relay, relayAll, type OutboxItem } from '../../streams/relay.js';
 import { Redis } from 'ioredis';
 import { onRunEnd, sharedRedis, uniquePrefix } from '../support/hooks.js';
 import { waitFor } from '../support/processes.js';
@@ -87,14 +87,60 @@ describe('outbox relay (single node: one relay-n script call per batch)', () => 
     await relayer.idle();
     expect(errors).to.have.length(1);
     expect(String(errors[0])).to.match(/WRONGTYPE/);
-    // The failed batch stays in the outbox; a later batch must not overtake it.
+    // Only the failed destination's entry stays in the outbox: g1 was appended and deleted.
+    expect((await redis.xrange(outbox, '-', '+')).map((e) => e[1][3])).to.deep.equal(['x1']);
+    // The failed entry stays in the outbox; a later batch must not overtake it.
     await redis.del(broken);
     relayer.send(await commitToOutbox(redis, outbox, [[broken, 'x2']]));
     await relayer.idle();
     expect(await bodies(redis, broken)).to.deep.equal(['x1', 'x2']);
-    // g1 was appended before the script failed and again by the resend: receivers drop the
-    // duplicate by message id (at-least-once relay, exactly-once effects).
-    expect(await bodies(redis, good)).to.deep.equal(['g1', 'g1']);
+    // The resend does not append g1 again (it used to: the whole batch was resent).
+    expect(await bodies(redis, good)).to.deep.equal(['g1']);
+    expect(await redis.xlen(outbox)).to.equal(0);
+  });
+
+  it('stops a destination at its first failure and goes on with the others', async () => {
+    const { redis, prefix } = await testRedis();
+    const outbox = `${prefix}{seq:0}:outbox`;
+    const good = `${prefix}{seq:1}:mailbox`;
+    const broken = `${prefix}{seq:2}:mailbox`;
+    await redis.set(broken, 'not a stream');
+    const items = await commitToOutbox(redis, outbox, [
+      [broken, 'x1'],
+      [good, 'g1'],
+      [broken, 'x2'],
+      [good, 'g2'],
+    ]);
+    const err = await relay(redis, outbox, items).catch((e: unknown) => e);
+    expect(String(err)).to.match(/WRONGTYPE/);
+    expect(await bodies(redis, good)).to.deep.equal(['g1', 'g2']);
+    expect((await redis.xrange(outbox, '-', '+')).map((e) => e[1][3])).to.deep.equal(['x1', 'x2']);
+    await redis.del(broken);
+    await relayAll(redis, outbox);
+    expect(await bodies(redis, broken)).to.deep.equal(['x1', 'x2']);
+    expect(await bodies(redis, good)).to.deep.equal(['g1', 'g2']);
+  });
+
+  it('a stale owner re-sending a batch the new owner relayed appends nothing again', async () => {
+    const { redis, prefix } = await testRedis();
+    const outbox = `${prefix}{seq:0}:outbox`;
+    const a = `${prefix}{seq:1}:mailbox`;
+    const reply = `${prefix}edge:reply:e1`;
+    // Owner A committed this batch and paused holding it; B took over and relayed the outbox.
+    const batch = await commitToOutbox(redis, outbox, [
+      [a, 'a1'],
+      [reply, 'r1'],
+      [a, 'a2'],
+    ]);
+    expect(await relayAll(redis, outbox)).to.equal(3);
+    // B commits more, which waits in the outbox; then A wakes up and relays its batch.
+    const later = await commitToOutbox(redis, outbox, [[a, 'a3']]);
+    await relay(redis, outbox, batch);
+    expect(await bodies(redis, a)).to.deep.equal(['a1', 'a2']);
+    expect(await bodies(redis, reply)).to.deep.equal(['r1']);
+    await relay(redis, outbox, later);
+    await relay(redis, outbox, [...batch, ...later]);
+    expect(await bodies(redis, a)).to.deep.equal(['a1', 'a2', 'a3']);
     expect(await redis.xlen(outbox)).to.equal(0);
   });
 

@@ -7,6 +7,7 @@ import { Keys } from '../../streams/keys.js';
 import { seqActor, recordingSubscriber, type SeqState } from '../support/seq-actor.js';
 import { waitFor } from '../support/processes.js';
 import { TerminalError, type ActorRuntime } from '../../streams/index.js';
+import { encode, envelope } from '../../streams/codec.js';
 
 async function stateOf(rt: ActorRuntime, type: string, key: string): Promise<SeqState | null> {
   const s = await rt.state(type, key);
@@ -116,6 +117,82 @@ describe('actor runtime (real redis-server)', () => {
       },
     );
     expect(await rt.replay('actor.seq.0.1-1')).to.equal(false);
+  });
+
+  it('two concurrent replays of one dead letter put one message back, with its own id', async () => {
+    const { rt, redis, prefix } = await testRuntime();
+    const keys = new Keys(prefix);
+    const dlq = keys.deadLetters(keys.shard('seq', 0), 'seq');
+    const payload = encode(envelope('k', { type: 'Step', data: { seq: 1 } }, Date.now()));
+    const entry = await redis.xadd(dlq, '*', 'entry', '1-1', 'error', 'Error: x', 'm', payload, 'at', '1');
+    const id = `actor.seq.0.${entry!}`;
+    // Three admins (or a client retrying after a timeout) at once.
+    const results = await Promise.all([rt.replay(id), rt.replay(id), rt.replay(id)]);
+    expect(results.filter((r) => r)).to.have.length(1);
+    const mbx = await redis.xrange(keys.mailbox('seq', 0), '-', '+');
+    expect(mbx.map((e) => e[1])).to.deep.equal([['m', payload]]);
+    expect(await redis.xlen(dlq)).to.equal(0);
+    expect(await rt.replay(id)).to.equal(false);
+  });
+
+  it('a replayed dead letter whose message was committed meanwhile is dropped as a duplicate', async () => {
+    const { rt, redis, prefix } = await testRuntime();
+    started.push(rt);
+    rt.actor(seqActor('seq'));
+    await rt.start();
+    const keys = new Keys(prefix);
+    const mbx = rt.router.mailbox({ type: 'seq', key: 'dk' });
+    const shard = [0, 1, 2, 3].find((s) => keys.mailbox('seq', s) === mbx)!;
+    const payload = encode(envelope('dk', { type: 'Step', data: { seq: 1 } }, Date.now()));
+    // One copy of the message is committed; another copy (a relay duplicate) was dead-lettered.
+    await redis.xadd(mbx, '*', 'm', payload);
+    await waitFor(async () => (await stateOf(rt, 'seq', 'dk'))?.count === 1, { what: 'the first copy' });
+    const dlq = keys.deadLetters(keys.shard('seq', shard), 'seq');
+    const entry = await redis.xadd(dlq, '*', 'entry', '1-1', 'error', 'Error: x', 'm', payload, 'at', '1');
+    expect(await rt.replay(`actor.seq.${shard}.${entry!}`)).to.equal(true);
+    await waitFor(async () => (await redis.xlen(mbx)) === 0, { what: 'the replayed copy handled' });
+    expect(await stateOf(rt, 'seq', 'dk')).to.deep.include({ count: 1, twice: 0 });
+  });
+
+  it("replays a subscriber's dead letter to that subscriber only, not to every group of the event stream", async () => {
+    const { rt, redis, prefix } = await testRuntime({ subscriberNames: ['rec', 'rec2'] });
+    started.push(rt);
+    const seenBy = (name: string) => `${prefix}:seen-by:${name}`;
+    for (const name of ['rec', 'rec2']) {
+      rt.subscriber(
+        recordingSubscriber(
+          name,
+          async (_key, _seq, eventId) => void (await redis.hincrby(seenBy(name), eventId, 1)),
+        ),
+      );
+    }
+    await rt.start();
+    const keys = new Keys(prefix);
+    const event = envelope('k', { type: 'Stepped', data: { seq: 5 } }, Date.now());
+    const dlq = keys.deadLetters(keys.eventShard(0), 'rec');
+    const entry = await redis.xadd(
+      dlq,
+      '*',
+      'entry',
+      '1-1',
+      'error',
+      'Error: x',
+      'm',
+      encode(event),
+      'at',
+      '1',
+    );
+    expect(await rt.replay(`subscriber.rec.0.${entry!}`)).to.equal(true);
+    // A later event of the same key: once rec2 has it, rec2 has read past the replayed one.
+    const marker = envelope('k', { type: 'Stepped', data: { seq: 6 } }, Date.now());
+    await redis.xadd(keys.events(0), '*', 'm', encode(marker));
+    for (const name of ['rec', 'rec2']) {
+      await waitFor(async () => (await redis.hexists(seenBy(name), marker.id)) === 1, {
+        what: `${name} got the marker`,
+      });
+    }
+    expect(await redis.hgetall(seenBy('rec'))).to.deep.equal({ [event.id]: '1', [marker.id]: '1' });
+    expect(await redis.hgetall(seenBy('rec2'))).to.deep.equal({ [marker.id]: '1' });
   });
 
   it('fires durable timers', async () => {
