@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import sinon from 'sinon';
 import { waitFor } from '../support/processes.js';
+import { freshRateLimitWindow } from '../support/rate-limit.js';
 import { RedisServer } from '../support/redis-server.js';
 import { startApiFixture, type ApiFixture } from './support/fixture.js';
 import { expectProblem, orderBody, uniqueUser } from './support/helpers.js';
@@ -156,11 +156,9 @@ describe('API: the edge itself (real store on Redis)', () => {
   });
 
   describe('operations', () => {
-    it('/healthz is 200 while the actor loops run, 503 once one has stalled', async () => {
+    it('/healthz is 200 while the actor loops run', async () => {
+      // The 503 once a loop has stalled (watchdog, real parts): test/ops/self-healing.e2e.test.ts.
       expect((await f.request('GET', '/healthz')).body).to.deep.equal({ status: 'ok' });
-      // A stalled consumer loop takes the watchdog ~3 × (BLOCK_MS + 5 s) to declare: stand in for it.
-      sinon.stub(f.store.runtime, 'live').returns(false);
-      expectProblem(await f.request('GET', '/healthz'), 503, 'not-ready');
     });
 
     it('/readyz is 200 once the shards are held, 503 quickly while Redis does not answer, 200 again after', async () => {
@@ -228,6 +226,7 @@ describe('API: the edge itself (real store on Redis)', () => {
       try {
         const alice = await limited.tokenFor('alice', 'customer');
         const bob = await limited.tokenFor('bob', 'customer');
+        await freshRateLimitWindow(10_000); // the calls below all count in one window
         for (let i = 0; i < 3; i++)
           expect((await limited.request('GET', '/messages', { token: alice })).status).to.equal(200);
         const res = await limited.request('GET', '/messages', { token: alice });

@@ -1,5 +1,13 @@
 import { expect } from 'chai';
-import { Delivery, Message, MyPageItem, Payment, StoreBoardItem, pageOf } from '../../http/schemas.js';
+import {
+  Delivery,
+  Mailbox,
+  Message,
+  MyPageItem,
+  Payment,
+  StoreBoardItem,
+  pageOf,
+} from '../../http/schemas.js';
 import { waitFor } from '../support/processes.js';
 import { startApiFixture, type ApiFixture } from './support/fixture.js';
 import {
@@ -354,7 +362,23 @@ describe('API: fault isolation, the store role stopped and started again (N2)', 
     const ids = [await placeOrder(front, aliceId), await placeOrder(front, aliceId)];
     for (const id of ids) expect((await pspBooks(front, id)).charge).to.include({ status: 'approved' });
     const staff = await front.tokenFor('staff-1', 'staff');
-    // Nobody runs the store: its board cannot list them yet.
+    const admin = await front.tokenFor('admin-1', 'admin');
+    // Nobody runs the store: the orders wait in its mailboxes, which no process owns.
+    await waitFor(
+      async () => {
+        const res = await front.request('GET', '/admin/mailboxes', { token: admin });
+        const mailboxes = Mailbox.array()
+          .parse((res.body as { items: unknown }).items)
+          .filter((m) => m.type === 'store');
+        return (
+          mailboxes.length > 0 &&
+          mailboxes.every((m) => m.owner === null) &&
+          mailboxes.reduce((n, m) => n + m.lag, 0) >= ids.length
+        );
+      },
+      { what: 'both orders waiting in the store mailboxes, owned by nobody' },
+    );
+    // So its board cannot list them yet.
     const board = await front.request('GET', '/ordermanagements', { token: staff });
     const listed = pageOf(StoreBoardItem)
       .parse(board.body)

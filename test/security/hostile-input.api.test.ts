@@ -27,7 +27,10 @@ describe('security: hostile input against the real store', function () {
     store = await startSecureStore({ PSP_URL: psp.url });
     token = await store.client.token(MALLORY.sub, MALLORY.role);
   });
-  after(() => store.stop());
+  after(async () => {
+    await store?.stop();
+    await psp?.stop();
+  });
 
   /** POST /orders with a raw body, under a fresh Idempotency-Key (remembered for the end). */
   async function post(body: string | Buffer, contentType = 'application/json'): Promise<Response> {
@@ -185,6 +188,9 @@ describe('security: hostile input against the real store', function () {
     it('a header section over the server limit is 431, and the next request is served', async () => {
       const res = await get(`X-Request-Id: ${'x'.repeat(40_000)}`);
       expect(res.status).to.equal(431);
+      const next = await get('X-Request-Id: ok');
+      expect(next.status).to.equal(200);
+      expect(next.headers['x-request-id']).to.equal('ok');
     });
   });
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { waitFor } from '../support/processes.js';
-import { customer, staff, SplitStore, type OrderBody } from './fixture.js';
+import type { MailboxInfo } from '../../http/ports.js';
+import { admin, customer, staff, SplitStore, type OrderBody } from './fixture.js';
 
 describe('fault isolation and the circuit breaker (e2e)', function () {
   this.timeout(180_000);
@@ -23,6 +24,21 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
     const c = customer('c-iso');
     for (const id of ids)
       expect((await store.client.call<OrderBody>('GET', `/orders/${id}`, c)).body.status).to.equal('Ordered');
+    // Nobody runs the store: the orders wait in its mailboxes, which no process owns (once the
+    // killed process's leases have expired).
+    await waitFor(
+      async () => {
+        const res = await store.client.call<{ items: MailboxInfo[] }>('GET', '/admin/mailboxes', admin);
+        const mailboxes = res.body.items.filter((m) => m.type === 'store');
+        return (
+          mailboxes.length > 0 &&
+          mailboxes.every((m) => m.owner === null) &&
+          mailboxes.reduce((n, m) => n + m.lag, 0) >= ids.length
+        );
+      },
+      { what: 'the orders waiting in the store mailboxes, owned by nobody' },
+    );
+    // So its board cannot list them yet.
     const before = await store.client.call<{ items: { orderId: string }[] }>(
       'GET',
       '/ordermanagements?limit=100',
@@ -77,7 +93,9 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
     const hanging = await store.place('c-psp');
     const hangMs = Date.now() - t0;
     expect(hanging.status).to.equal(503);
-    expect(hangMs, 'a hanging provider must not hold the customer').to.be.below(6000);
+    // The payment timeout answered, not the edge's 6 s request timeout (which answers 'overloaded').
+    expect(hanging.body.code, JSON.stringify(hanging.body)).to.equal('payment-unavailable');
+    expect(hangMs, 'a hanging provider must not hold the customer').to.be.below(5000);
 
     // Enough failures inside the breaker's window open the circuit: answers then come at once,
     // without calling the provider.
@@ -87,8 +105,9 @@ describe('fault isolation and the circuit breaker (e2e)', function () {
     t0 = Date.now();
     const open = await store.place('c-psp');
     expect(open.status).to.equal(503);
-    expect(Date.now() - t0, 'open circuit answers at once').to.be.below(1000);
-    expect(await store.psp.chargeRequests()).to.equal(callsBefore);
+    expect(await store.psp.chargeRequests(), 'the open circuit answered without calling').to.equal(
+      callsBefore,
+    );
     console.log(
       `      503 times: down ${downMs} ms, hanging ${hangMs} ms, open circuit ${Date.now() - t0} ms`,
     );

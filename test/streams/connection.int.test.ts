@@ -92,9 +92,11 @@ describe('runtime under connection trouble (real redis-server)', function () {
       await rt.tell({ type: 'seq', key: 'n' }, { type: 'Step', data: { seq } });
     await waitFor(async () => (await count(rt, 'n')) === 3, { what: 'steps before the loss' });
 
+    const outageStart = captured.lines().length; // before the kill: a first error may come at once
     await server.kill('SIGKILL');
-    const outageStart = captured.lines().length;
-    // Down long enough for every loop to retry many times (this is the fault, not a wait for a result).
+    // The loops notice the outage (a warning or error: the log's level is warn)…
+    await waitFor(() => captured.lines().length > outageStart, { what: 'a log line about the outage' });
+    // …and stay down long enough to retry many times (this is the fault, not a wait for a result).
     await new Promise((r) => setTimeout(r, 3000));
     const duringOutage = captured.lines().length - outageStart;
     await server.launch();
@@ -119,6 +121,7 @@ describe('runtime under connection trouble (real redis-server)', function () {
       duringOutage,
       `log lines during a 3 s outage: ${msgs.slice(outageStart).join(' | ')}`,
     ).to.be.at.most(8);
+    expect(duringOutage, 'the outage was logged').to.be.at.least(1);
   });
 
   it('re-reads its pending entries after a failed read without counting another delivery of them', async () => {

@@ -68,6 +68,8 @@ export class OrderEvents {
 /** A fresh, isolated ReadModels for one test (own key prefix or own database). */
 export interface ReadModelsFixture {
   readonly models: ReadModels;
+  /** Read models of the same kind whose connection to the store has been closed. */
+  closed(): Promise<ReadModels>;
   dispose(): Promise<void>;
 }
 

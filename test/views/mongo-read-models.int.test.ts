@@ -23,6 +23,11 @@ readModelContract('mongo', async () => {
   const models = await MongoReadModels.connect(url);
   return {
     models,
+    closed: async () => {
+      const other = await MongoReadModels.connect(url);
+      await other.close();
+      return other;
+    },
     dispose: async () => {
       await models.close();
       const conn = await createConnection(url).asPromise();

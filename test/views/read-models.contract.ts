@@ -26,8 +26,14 @@ export function readModelContract(name: string, factory: ReadModelsFactory): voi
       fixture = null;
     });
 
-    it('ping answers while the store is up', async function () {
+    it('ping answers while the store is up, and rejects once the connection is closed', async function () {
       await models().ping();
+      const closed = await fixture!.closed();
+      const err = await closed.ping().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(err, 'ping over a closed connection').to.be.instanceOf(Error);
     });
 
     it('rejects a cursor it did not make with an InvalidCursorError (code validation)', async function () {

@@ -10,6 +10,7 @@ import { RedisServer } from '../support/redis-server.js';
 import { readModelContract } from './read-models.contract.js';
 
 let cluster: Promise<Cluster> | null = null;
+let clusterPort = 0;
 
 async function startCluster(): Promise<Cluster> {
   const server = await RedisServer.start({
@@ -18,6 +19,7 @@ async function startCluster(): Promise<Cluster> {
     extraArgs: ['--cluster-announce-ip', '127.0.0.1'],
   });
   onRunEnd(() => server.stop());
+  clusterPort = server.port;
   const admin = new Redis(server.port, '127.0.0.1');
   try {
     await admin.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
@@ -38,5 +40,15 @@ async function startCluster(): Promise<Cluster> {
 readModelContract('redis cluster', async () => {
   cluster ??= startCluster();
   const client = await cluster;
-  return { models: new RedisReadModels(client, uniquePrefix()), dispose: () => Promise.resolve() };
+  const prefix = uniquePrefix();
+  return {
+    models: new RedisReadModels(client, prefix),
+    closed: async () => {
+      const c = new Cluster([{ host: '127.0.0.1', port: clusterPort }], { lazyConnect: true });
+      await c.connect();
+      await c.quit();
+      return new RedisReadModels(c, prefix);
+    },
+    dispose: () => Promise.resolve(),
+  };
 });

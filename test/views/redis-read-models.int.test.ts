@@ -22,6 +22,12 @@ readModelContract('redis', async () => {
   const prefix = uniquePrefix();
   return {
     models: new RedisReadModels(redis, prefix),
+    closed: async () => {
+      const c = new Redis((await sharedRedis()).url, { lazyConnect: true });
+      await c.connect();
+      await c.quit();
+      return new RedisReadModels(c, prefix);
+    },
     dispose: async () => {
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length > 0) await redis.del(...keys);
