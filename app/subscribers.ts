@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import { messageFor, messageId, untoldEvents, type DomainEvent } from '../actors/index.js';
+import { messageFor, messageId, TerminalError, untoldEvents, type DomainEvent } from '../actors/index.js';
 import type { Subscriber } from '../streams/index.js';
 import type { ReadModels } from '../views/port.js';
-import type { NotificationGateway } from '../outbound/index.js';
+import { OutboundError, type NotificationGateway } from '../outbound/index.js';
 import { decodeDomainEvent } from './events.js';
 
 /** The projector: my page and the store board follow every domain event (versioned, idempotent). */
@@ -17,7 +17,8 @@ export function projector(views: ReadModels): Subscriber<DomainEvent> {
 /**
  * The notifier: one customer message per (order, kind), stored for `GET /messages` and posted to
  * the notification gateway with `Idempotency-Key: <messageId>`. A failing gateway makes the
- * handler throw, so the runtime retries the event with back-off (for as long as it takes).
+ * handler throw, so the runtime retries the event with back-off (for as long as it takes); a
+ * message the gateway refuses (4xx) goes to the dead letters instead.
  */
 export function notifier(
   views: ReadModels,
@@ -42,13 +43,27 @@ export function notifier(
       };
       await views.addMessage(message);
       if (gateway.enabled) {
-        await gateway.send({
-          messageId: message.messageId,
-          customerId: message.customerId,
-          orderId: message.orderId,
-          kind: message.kind,
-          text: message.text,
-        });
+        await gateway
+          .send({
+            messageId: message.messageId,
+            customerId: message.customerId,
+            orderId: message.orderId,
+            kind: message.kind,
+            text: message.text,
+          })
+          .catch((err: unknown) => {
+            // The gateway refused this message for good (a 4xx other than 408 and 429): retrying it
+            // would hold its partition forever. It goes to the dead letters, replayable once fixed.
+            if (err instanceof OutboundError && !err.transient) {
+              throw new TerminalError(
+                `the notification gateway refused ${message.messageId}: ${err.message}`,
+                {
+                  cause: err,
+                },
+              );
+            }
+            throw err;
+          });
         log.debug({ messageId: message.messageId, kind: m.kind }, 'notification sent');
       }
     },

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { waitFor } from '../support/processes.js';
 import { customer, courier, staff, SplitStore, type OrderBody } from './fixture.js';
 
 interface MyPage {
@@ -181,6 +182,39 @@ describe('the store, each role in its own process (e2e)', function () {
     const refunds = (await store.psp.stats()).refunds;
     expect(Object.keys(refunds).length - refundsBefore).to.equal(1);
     expect(Object.keys(refunds)).to.include(`refund:${id}`);
+  });
+
+  it('a message the gateway refuses (422) goes to the dead letters, the next ones are sent, and a replay sends it', async () => {
+    const admin = { sub: 'admin-1', role: 'admin' };
+    const postedFor = (orderId: string) =>
+      store.gateway.delivered().some((p) => (p.body as { orderId?: string }).orderId === orderId);
+    store.gateway.setDown(true, 422);
+    let dead: { id: string; key: string; messageType: string } | undefined;
+    let refused: string;
+    try {
+      refused = (await store.place('c-refused')).body.orderId;
+      const letters = await store.until<{ items: { id: string; key: string; messageType: string }[] }>(
+        '/admin/dead-letters?limit=100',
+        admin,
+        (b) => b.items.some((d) => d.key === refused),
+        'the refused message in the dead letters',
+      );
+      dead = letters.items.find((d) => d.key === refused);
+    } finally {
+      store.gateway.setDown(false);
+    }
+    expect(dead).to.include({ key: refused, messageType: 'OrderPlaced' });
+    expect(postedFor(refused)).to.equal(false);
+
+    const next = (await store.place('c-after-refused')).body.orderId;
+    await waitFor(() => postedFor(next), { timeoutMs: 20_000, what: 'the next message sent' });
+    const replay = await store.client.call(
+      'POST',
+      `/admin/dead-letters/${encodeURIComponent(dead!.id)}/replay`,
+      admin,
+    );
+    expect(replay.status).to.equal(202);
+    await waitFor(() => postedFor(refused), { timeoutMs: 20_000, what: 'the replayed message sent' });
   });
 
   it('a customer sees only their own orders (404 for another customer)', async () => {
