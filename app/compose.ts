@@ -128,7 +128,7 @@ async function startOn(
       simulator.setMode(config.pspSimulator);
       provider = simulator;
     }
-    runtime.actor(createPaymentBehavior(provider));
+    runtime.actor(createPaymentBehavior(provider, { settleAfterMs: config.paymentSettleMs }));
   }
   if (roles.has('store')) runtime.actor(storeBehavior);
   if (roles.has('delivery'))

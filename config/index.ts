@@ -44,6 +44,8 @@ export interface Config {
   readonly seenRetentionMs: number;
   readonly requestTimeoutMs: number;
   readonly pspTimeoutMs: number;
+  /** How long after a charge in doubt the provider is asked again (and a charge it took voided). */
+  readonly paymentSettleMs: number;
   readonly rateLimitPerMinute: number;
   readonly overloadLag: number;
   readonly dataDir: string;
@@ -181,6 +183,7 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
     seenRetentionMs: int(env, 'SEEN_RETENTION_MS', 3_600_000, 1000, 7 * 86_400_000),
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 8000, 100, 120_000),
     pspTimeoutMs: int(env, 'PSP_TIMEOUT_MS', 2000, 50, 60_000),
+    paymentSettleMs: int(env, 'PAYMENT_SETTLE_MS', 60_000, 100, 86_400_000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
     overloadLag: int(env, 'OVERLOAD_LAG', 50_000, 1, 100_000_000),
     dataDir: env.DATA_DIR || './.data',

@@ -7,8 +7,20 @@ import { sendTo } from '../mailboxes.js';
 import type { OrderCommand } from '../order/messages.js';
 import { paymentDecider } from './decider.js';
 import { decodePaymentCommand, type PaymentCommand } from './messages.js';
-import type { PaymentProvider } from './provider.js';
-import { refundRetryDelayMs, type PaymentEvent, type PaymentInput, type PaymentState } from './state.js';
+import type { PaymentProvider, RefundResult } from './provider.js';
+import {
+  paymentKey,
+  refundRetryDelayMs,
+  type PaymentEvent,
+  type PaymentInput,
+  type PaymentState,
+} from './state.js';
+
+/**
+ * A charge in doubt is asked about again after a minute: a customer told to retry shortly, with
+ * the same Idempotency-Key, gets that charge (none more) for the order before it would be voided.
+ */
+export const DEFAULT_SETTLE_AFTER_MS = 60_000;
 
 type PaymentResult = Extract<OrderCommand, { type: 'PaymentResult' }>;
 
@@ -58,30 +70,81 @@ export const paymentPolicy: Policy<PaymentState, PaymentEvent> = (event, state) 
           refundRetryDelayMs(event.data.failures),
         ),
       ];
+    case 'ChargeInDoubt':
+    case 'SettleDeferred': {
+      const { customerId, amount, currency, paymentToken, checks } = event.data;
+      const afterMs = event.type === 'ChargeInDoubt' ? event.data.afterMs : refundRetryDelayMs(checks);
+      const data = { orderId, customerId, amount, currency, paymentToken, checks };
+      return [sendTo('payment', orderId, { type: 'SettleCharge', data }, afterMs)];
+    }
+    case 'OrphanCharged':
+      return [sendTo('payment', orderId, { type: 'VoidCharge', data: { checks: 0 } })];
+    case 'VoidDeferred':
+      return [
+        sendTo(
+          'payment',
+          orderId,
+          { type: 'VoidCharge', data: { checks: event.data.checks } },
+          refundRetryDelayMs(event.data.checks),
+        ),
+      ];
+    case 'ChargeSettled':
+    case 'ChargeVoided':
+      return [];
     default:
       return unreachable(event, 'payment policy');
   }
 };
 
-/** The pre-step: calls the provider only when the state needs it, with per-order idempotency keys. */
+/** The payment actor's settings. */
+export interface PaymentOptions {
+  /** How long after a charge in doubt the provider is asked again (PAYMENT_SETTLE_MS). */
+  readonly settleAfterMs: number;
+}
+
+function refundOf(
+  provider: PaymentProvider,
+  state: Extract<PaymentState, { status: 'Approved' }>,
+  ctx: ActorContext,
+): Promise<RefundResult> {
+  const idempotencyKey = paymentKey('refund', ctx.key, state.attempt);
+  return provider.refund({ idempotencyKey, chargeId: state.chargeId, amount: state.amount });
+}
+
+/** The pre-step: calls the provider only when the state needs it, with per-charge idempotency keys. */
 async function callProvider(
   provider: PaymentProvider,
+  options: PaymentOptions,
   command: PaymentCommand,
   state: PaymentState,
   ctx: ActorContext,
 ): Promise<PaymentInput> {
   switch (command.type) {
     case 'ChargePayment': {
-      if (state.status !== 'None') return { ...command, charge: null };
+      const { settleAfterMs } = options;
+      if (state.status !== 'None') return { ...command, charge: null, settleAfterMs };
       const { amount, currency, paymentToken: token } = command.data;
-      const charge = await provider.charge({ idempotencyKey: `charge:${ctx.key}`, amount, currency, token });
+      const idempotencyKey = paymentKey('charge', ctx.key, state.attempt);
+      const charge = await provider.charge({ idempotencyKey, amount, currency, token });
+      return { ...command, charge, settleAfterMs };
+    }
+    case 'SettleCharge': {
+      if (state.status !== 'None' || !state.inDoubt) return { ...command, charge: null };
+      // The same key as the charge in doubt: the provider answers its outcome, charging nothing
+      // more; if that request never arrived, this one charges, and the charge is voided as well.
+      const { amount, currency, paymentToken: token } = command.data;
+      const idempotencyKey = paymentKey('charge', ctx.key, state.attempt);
+      const charge = await provider.charge({ idempotencyKey, amount, currency, token });
       return { ...command, charge };
     }
     case 'RefundPayment': {
-      if (state.status !== 'Approved') return { type: 'RefundPayment', refund: null };
-      const { chargeId, amount } = state;
-      const refund = await provider.refund({ idempotencyKey: `refund:${ctx.key}`, chargeId, amount });
-      return { type: 'RefundPayment', refund };
+      // A cancelled order's charge; an orphan charge is voided instead (VoidCharge).
+      if (state.status !== 'Approved' || state.orphan) return { type: 'RefundPayment', refund: null };
+      return { type: 'RefundPayment', refund: await refundOf(provider, state, ctx) };
+    }
+    case 'VoidCharge': {
+      if (state.status !== 'Approved' || !state.orphan) return { ...command, refund: null };
+      return { ...command, refund: await refundOf(provider, state, ctx) };
     }
     default:
       return unreachable(command, 'payment pre-step');
@@ -91,12 +154,13 @@ async function callProvider(
 /** The payment actor over a provider (the PSP client or the simulator). */
 export function createPaymentBehavior(
   provider: PaymentProvider,
+  options: PaymentOptions = { settleAfterMs: DEFAULT_SETTLE_AFTER_MS },
 ): ActorBehavior<PaymentState, PaymentCommand> & { readonly durable: true } {
   const behavior = behaviorFrom({
     name: 'payment',
     decider: paymentDecider,
     decode: decodePaymentCommand,
-    prepare: (command, state, ctx) => callProvider(provider, command, state, ctx),
+    prepare: (command, state, ctx) => callProvider(provider, options, command, state, ctx),
     policy: paymentPolicy,
   });
   // Charges and refunds: each commit waits for a replica before the order hears of it, so a

@@ -12,8 +12,15 @@ function charge(
   command: Extract<PaymentInput, { type: 'ChargePayment' }>,
   state: PaymentState,
 ): PaymentDecision {
-  if (state.status !== 'None') return { events: [{ type: 'ChargeOutcomeRepeated', data: {} }] };
   const { customerId, amount, currency } = command.data;
+  if (state.status === 'Approved' && state.orphan) {
+    // The order is placed again while its earlier charge, found after the fact, awaits its void:
+    // that charge is the order's after all (the pending void then finds nothing to do).
+    return {
+      events: [{ type: 'PaymentApproved', data: { customerId, amount, currency, chargeId: state.chargeId } }],
+    };
+  }
+  if (state.status !== 'None') return { events: [{ type: 'ChargeOutcomeRepeated', data: {} }] };
   const result = command.charge;
   // The pre-step always calls the provider for a payment that has none yet.
   if (result === null) return nothing;
@@ -26,11 +33,76 @@ function charge(
       };
     case 'declined':
       return { events: [{ type: 'PaymentDeclined', data: { customerId, amount, currency } }] };
-    case 'unavailable':
-      // Nothing is charged and nothing established: the customer is asked to retry shortly.
-      return {
-        events: [{ type: 'ChargeUnavailable', data: { retryAfterSeconds: result.retryAfterSeconds } }],
+    case 'unavailable': {
+      // No order is established: the customer is asked to retry shortly. If the request may have
+      // reached the provider, it is asked again later, and a charge it did take is voided.
+      const unavailable: PaymentEvent = {
+        type: 'ChargeUnavailable',
+        data: { retryAfterSeconds: result.retryAfterSeconds },
       };
+      if (!result.inDoubt) return { events: [unavailable] };
+      const { paymentToken, orderId } = command.data;
+      return {
+        events: [
+          unavailable,
+          {
+            type: 'ChargeInDoubt',
+            data: {
+              orderId,
+              customerId,
+              amount,
+              currency,
+              paymentToken,
+              checks: 0,
+              afterMs: command.settleAfterMs,
+            },
+          },
+        ],
+      };
+    }
+    default:
+      return unreachable(result, 'payment decider');
+  }
+}
+
+/** Asks again about a charge in doubt; nothing to do once anything else settled it. */
+function settle(
+  command: Extract<PaymentInput, { type: 'SettleCharge' }>,
+  state: PaymentState,
+): PaymentDecision {
+  if (state.status !== 'None' || !state.inDoubt || command.charge === null) return nothing;
+  const result = command.charge;
+  const { customerId, amount, currency } = command.data;
+  switch (result.status) {
+    case 'approved':
+      return {
+        events: [
+          { type: 'OrphanCharged', data: { customerId, amount, currency, chargeId: result.chargeId } },
+        ],
+      };
+    case 'declined':
+      return { events: [{ type: 'ChargeSettled', data: {} }] };
+    case 'unavailable':
+      return {
+        events: [{ type: 'SettleDeferred', data: { ...command.data, checks: command.data.checks + 1 } }],
+      };
+    default:
+      return unreachable(result, 'payment decider');
+  }
+}
+
+/** Refunds a charge no order was placed with; the order may then be charged anew. */
+function voidCharge(
+  command: Extract<PaymentInput, { type: 'VoidCharge' }>,
+  state: PaymentState,
+): PaymentDecision {
+  if (state.status !== 'Approved' || !state.orphan || command.refund === null) return nothing;
+  const result = command.refund;
+  switch (result.status) {
+    case 'succeeded':
+      return { events: [{ type: 'ChargeVoided', data: { refundId: result.refundId } }] };
+    case 'unavailable':
+      return { events: [{ type: 'VoidDeferred', data: { checks: command.data.checks + 1 } }] };
     default:
       return unreachable(result, 'payment decider');
   }
@@ -40,8 +112,8 @@ function refund(
   command: Extract<PaymentInput, { type: 'RefundPayment' }>,
   state: PaymentState,
 ): PaymentDecision {
-  // Only an approved charge is refunded, and only once.
-  if (state.status !== 'Approved' || command.refund === null) return nothing;
+  // Only an approved charge is refunded, and only once (an orphan charge is voided instead).
+  if (state.status !== 'Approved' || state.orphan || command.refund === null) return nothing;
   const result = command.refund;
   switch (result.status) {
     case 'succeeded': {
@@ -65,9 +137,18 @@ function decide(command: PaymentInput, state: PaymentState): PaymentDecision {
       return charge(command, state);
     case 'RefundPayment':
       return refund(command, state);
+    case 'SettleCharge':
+      return settle(command, state);
+    case 'VoidCharge':
+      return voidCharge(command, state);
     default:
       return unreachable(command, 'payment decider');
   }
+}
+
+/** The number of the order's current charge, carried from state to state (absent: the first). */
+function attemptOf(state: PaymentState): { readonly attempt?: number } {
+  return state.attempt === undefined ? {} : { attempt: state.attempt };
 }
 
 function evolve(state: PaymentState, event: Stamped<PaymentEvent>): PaymentState {
@@ -83,11 +164,28 @@ function evolve(state: PaymentState, event: Stamped<PaymentEvent>): PaymentState
         currency,
         chargeId,
         refundFailures: 0,
+        ...attemptOf(state),
+      };
+    }
+    case 'OrphanCharged': {
+      if (state.status !== 'None') return state;
+      const { version, orderId, customerId, amount, currency, chargeId } = event.data;
+      return {
+        status: 'Approved',
+        version,
+        orderId,
+        customerId,
+        amount,
+        currency,
+        chargeId,
+        refundFailures: 0,
+        orphan: true,
+        ...attemptOf(state),
       };
     }
     case 'PaymentDeclined': {
       const { version, orderId, customerId, amount, currency } = event.data;
-      return { status: 'Declined', version, orderId, customerId, amount, currency };
+      return { status: 'Declined', version, orderId, customerId, amount, currency, ...attemptOf(state) };
     }
     case 'PaymentRefunded':
       if (state.status !== 'Approved') return state;
@@ -100,11 +198,25 @@ function evolve(state: PaymentState, event: Stamped<PaymentEvent>): PaymentState
         currency: state.currency,
         chargeId: state.chargeId,
         refundId: event.data.refundId,
+        ...attemptOf(state),
       };
+    case 'ChargeInDoubt':
+      return state.status === 'None' ? { ...state, inDoubt: true } : state;
+    case 'ChargeSettled':
+      return state.status === 'None'
+        ? { status: 'None', version: state.version, ...attemptOf(state) }
+        : state;
+    case 'ChargeVoided':
+      // The next charge of this order is a new one, under a new idempotency key.
+      return state.status === 'Approved' && state.orphan
+        ? { status: 'None', version: state.version, attempt: (state.attempt ?? 1) + 1 }
+        : state;
     case 'RefundDeferred':
       return state.status === 'Approved' ? { ...state, refundFailures: event.data.failures } : state;
     case 'ChargeUnavailable':
     case 'ChargeOutcomeRepeated':
+    case 'SettleDeferred':
+    case 'VoidDeferred':
       return state;
     default:
       return unreachable(event, 'payment decider');

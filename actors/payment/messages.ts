@@ -15,7 +15,17 @@ export type PaymentCommand =
   /** Sent by the order when a customer places it: charge once, answer with `PaymentResult`. */
   | { readonly type: 'ChargePayment'; readonly data: ChargePaymentData }
   /** Sent by the order when it is cancelled, and by the payment to itself (a durable retry timer). */
-  | { readonly type: 'RefundPayment'; readonly data: Readonly<Record<string, never>> };
+  | { readonly type: 'RefundPayment'; readonly data: Readonly<Record<string, never>> }
+  /**
+   * Sent by the payment to itself (a durable timer) after a charge whose outcome is unknown (the
+   * provider timed out or failed after the request left): ask the provider again, under the same
+   * idempotency key, whether it was charged, and void it if the order was not placed meanwhile.
+   */
+  | { readonly type: 'SettleCharge'; readonly data: ChargePaymentData & { readonly checks: number } }
+  /** Sent by the payment to itself: refund a charge no order was placed with (see SettleCharge). */
+  | { readonly type: 'VoidCharge'; readonly data: { readonly checks: number } };
+
+const checks = z.number().int().nonnegative().max(1_000_000);
 
 const schema: z.ZodType<PaymentCommand> = z.discriminatedUnion('type', [
   z.object({
@@ -28,6 +38,11 @@ const schema: z.ZodType<PaymentCommand> = z.discriminatedUnion('type', [
     }),
   }),
   z.object({ type: z.literal('RefundPayment'), data: z.object({}).transform(() => ({})) }),
+  z.object({
+    type: z.literal('SettleCharge'),
+    data: z.object({ orderId: id, customerId: id, ...money, paymentToken: id, checks }),
+  }),
+  z.object({ type: z.literal('VoidCharge'), data: z.object({ checks }) }),
 ]);
 
 /** Decodes a mailbox entry; throws a TerminalError for anything malformed. */

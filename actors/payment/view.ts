@@ -11,9 +11,9 @@ export interface PaymentView {
   readonly currency: string;
 }
 
-/** The payment's view, or null when nothing was charged. */
+/** The payment's view, or null when nothing was charged for an order (an orphan is being voided). */
 export function paymentView(state: PaymentState): PaymentView | null {
-  if (state.status === 'None') return null;
+  if (state.status === 'None' || (state.status === 'Approved' && state.orphan)) return null;
   const { orderId, customerId, status, amount, currency } = state;
   return { orderId, customerId, status, amount, currency };
 }

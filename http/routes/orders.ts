@@ -88,7 +88,8 @@ function answerPlaced(ctx: Context, deps: RouteDeps, outcome: PlaceOrderOutcome,
     case 'unavailable':
       throw new PaymentUnavailableError(
         outcome.retryAfterSeconds,
-        `the payment system is unavailable; nothing was charged for ${orderId}, try again shortly`,
+        `the payment system is unavailable; no order ${orderId} was placed and nothing is charged for it ` +
+          '(a charge the provider took anyway is refunded), try again shortly',
       );
     default: {
       const never: never = outcome;

@@ -12,6 +12,7 @@ import {
   type BreakerOptions,
   type BreakerState,
 } from '../breaker.js';
+import { OutboundError } from '../errors.js';
 import { paymentCallsCounter, registryOrPrivate, type PaymentCallOutcome } from '../metrics.js';
 import { retryWithinBudget, type AttemptContext, type RetryPolicy } from '../retry.js';
 import type {
@@ -47,6 +48,14 @@ export interface PaymentGuardOptions {
   readonly logger?: Logger;
 }
 
+/** True when the failed attempt surely never reached the provider: refused, or the simulator down. */
+function neverReached(err: unknown): boolean {
+  if (!(err instanceof OutboundError)) return false;
+  if (err.code === 'outbound-down') return true;
+  const cause = err.cause as { code?: unknown } | undefined;
+  return err.code === 'outbound-connection' && cause?.code === 'ECONNREFUSED';
+}
+
 /** Two quick retries: enough to ride over a reset keep-alive socket or one 502, no more. */
 export const DEFAULT_PAYMENT_RETRY: RetryPolicy = { retries: 2, minDelayMs: 50, maxDelayMs: 200, factor: 2 };
 
@@ -79,14 +88,30 @@ export function guardPaymentCalls(
     call: (attempt: AttemptContext) => Promise<T>,
     outcomeOf: (value: T) => PaymentCallOutcome,
   ): Promise<T | ProviderUnavailable> {
+    // Whether any attempt may have reached the provider: then a charge may have been taken.
+    let reached = false;
+    let attempts = 0;
+    let failures = 0;
     const result = await breaker.run(() =>
-      retryWithinBudget(call, {
-        policy,
-        attemptTimeoutMs: options.timeoutMs,
-        budgetMs,
-        onFailedAttempt: (err, attemptNumber) =>
-          options.logger?.debug({ operation, idempotencyKey, attemptNumber, err }, 'payment attempt failed'),
-      }),
+      retryWithinBudget(
+        (attempt) => {
+          attempts += 1;
+          return call(attempt);
+        },
+        {
+          policy,
+          attemptTimeoutMs: options.timeoutMs,
+          budgetMs,
+          onFailedAttempt: (err, attemptNumber) => {
+            failures += 1;
+            if (!neverReached(err)) reached = true;
+            options.logger?.debug(
+              { operation, idempotencyKey, attemptNumber, err },
+              'payment attempt failed',
+            );
+          },
+        },
+      ),
     );
     if (result.ok) {
       calls.inc({ operation, outcome: outcomeOf(result.value) });
@@ -96,7 +121,9 @@ export function guardPaymentCalls(
     if (!result.rejected) {
       options.logger?.warn({ operation, idempotencyKey, err: result.error }, 'payment provider unavailable');
     }
-    return { status: 'unavailable', retryAfterSeconds: result.retryAfterSeconds };
+    // An attempt cut off by the breaker's own timeout reported no failure: it may have reached it.
+    const inDoubt = !result.rejected && (reached || attempts > failures);
+    return { status: 'unavailable', retryAfterSeconds: result.retryAfterSeconds, inDoubt };
   }
 
   return {

@@ -175,6 +175,65 @@ describe('payment behaviour (runner, pre-step and policy)', () => {
     expect(none.state).to.deep.equal(behavior.initialState());
   });
 
+  it('a charge in doubt: asked again after the settle delay, the orphan voided, the next charge under a new key', async () => {
+    behavior = createPaymentBehavior(fake.provider, { settleAfterMs: 1234 });
+    fake.charge.resolves({ status: 'unavailable', retryAfterSeconds: 5, inDoubt: true });
+    const doubt = await handle(behavior.initialState(), chargePayment);
+    expect(doubt.publish).to.deep.equal([]);
+    const settle: Message = {
+      type: 'SettleCharge',
+      data: {
+        orderId: KEY,
+        customerId: 'c-1',
+        amount: 99_800,
+        currency: 'EUR',
+        paymentToken: 'tok_visa',
+        checks: 0,
+      },
+    };
+    expect(doubt.send).to.deep.equal([
+      toOrder({ outcome: 'unavailable', retryAfterSeconds: 5 }),
+      { to: { type: 'payment', key: KEY }, msg: settle, delayMs: 1234 },
+    ]);
+
+    // Asked again under the same key: it was charged, for no order.
+    fake.charge.resetHistory();
+    fake.charge.resolves({ status: 'approved', chargeId: 'ch-9' });
+    const found = await handle(doubt.state, settle);
+    expect(fake.charge.firstCall.args[0]).to.include({ idempotencyKey: `charge:${KEY}`, token: 'tok_visa' });
+    expect(found.publish, 'nothing for my page: no order was placed').to.deep.equal([]);
+    expect(found.send).to.deep.equal([
+      { to: { type: 'payment', key: KEY }, msg: { type: 'VoidCharge', data: { checks: 0 } } },
+    ]);
+
+    fake.refund.resolves({ status: 'succeeded', refundId: 'rf-9' });
+    const voided = await handle(found.state, { type: 'VoidCharge', data: { checks: 0 } });
+    expect(
+      fake.refund.calledOnceWithExactly({
+        idempotencyKey: `refund:${KEY}`,
+        chargeId: 'ch-9',
+        amount: 99_800,
+      }),
+    ).to.equal(true);
+    expect(voided.publish).to.deep.equal([]);
+    expect(voided.send).to.deep.equal([]);
+
+    // The customer places the order again: a new charge, under its own key.
+    fake.charge.resetHistory();
+    fake.charge.resolves({ status: 'approved', chargeId: 'ch-10' });
+    const placed = await handle(voided.state, chargePayment);
+    expect(fake.charge.firstCall.args[0]).to.include({ idempotencyKey: `charge:${KEY}:2` });
+    expect(placed.send).to.deep.equal([toOrder({ outcome: 'approved', chargeId: 'ch-10' })]);
+    fake.refund.resetHistory();
+    fake.refund.resolves({ status: 'succeeded', refundId: 'rf-10' });
+    await handle(placed.state, refundPayment);
+    expect(fake.refund.firstCall.args[0]).to.deep.equal({
+      idempotencyKey: `refund:${KEY}:2`,
+      chargeId: 'ch-10',
+      amount: 99_800,
+    });
+  });
+
   it('decode rejects a malformed command with a TerminalError', () => {
     expect(() => behavior.decode({ type: 'ChargePayment', data: { orderId: KEY } })).to.throw(TerminalError);
     expect(() =>

@@ -12,6 +12,7 @@ const charge = (result: Extract<PaymentInput, { type: 'ChargePayment' }>['charge
   type: 'ChargePayment',
   data,
   charge: result,
+  settleAfterMs: 60_000,
 });
 const refund = (result: Extract<PaymentInput, { type: 'RefundPayment' }>['refund']): PaymentInput => ({
   type: 'RefundPayment',
@@ -96,6 +97,85 @@ describe('payment decider', () => {
         given(history).when(refund(null)).thenNothing();
       });
     }
+  });
+
+  describe('a charge in doubt (the request may have reached the provider)', () => {
+    const unavailable: PaymentEvent = { type: 'ChargeUnavailable', data: { retryAfterSeconds: 5 } };
+    const inDoubt: PaymentEvent = {
+      type: 'ChargeInDoubt',
+      data: { ...data, checks: 0, afterMs: 60_000 },
+    };
+    const settle = (
+      result: Extract<PaymentInput, { type: 'SettleCharge' }>['charge'],
+      checks = 0,
+    ): PaymentInput => ({ type: 'SettleCharge', data: { ...data, checks }, charge: result });
+    const voidIt = (
+      result: Extract<PaymentInput, { type: 'VoidCharge' }>['refund'],
+      checks = 0,
+    ): PaymentInput => ({ type: 'VoidCharge', data: { checks }, refund: result });
+    const orphan: PaymentEvent = { type: 'OrphanCharged', data: { ...money, chargeId: 'ch-1' } };
+
+    it('unavailable in doubt: the customer is told, and the provider will be asked again', () => {
+      given([])
+        .when(charge({ status: 'unavailable', retryAfterSeconds: 5, inDoubt: true }))
+        .then([unavailable, inDoubt])
+        .state({ status: 'None', inDoubt: true });
+    });
+
+    it('unavailable surely not sent (circuit open, refused): nothing to settle', () => {
+      given([])
+        .when(charge({ status: 'unavailable', retryAfterSeconds: 5, inDoubt: false }))
+        .then([unavailable])
+        .state({ status: 'None', version: 1 });
+    });
+
+    it('asked again: charged after all, for no order: an orphan, to be voided', () => {
+      given([unavailable, inDoubt])
+        .when(settle({ status: 'approved', chargeId: 'ch-1' }))
+        .then([orphan])
+        .state({ status: 'Approved', orphan: true, chargeId: 'ch-1' });
+    });
+
+    it('asked again: not charged, or the provider still cannot say (asked later)', () => {
+      const t = given([unavailable, inDoubt]).when(settle({ status: 'declined' }));
+      t.then([{ type: 'ChargeSettled', data: {} }]);
+      expect(t.after).to.not.have.property('inDoubt');
+      given([unavailable, inDoubt])
+        .when(settle({ status: 'unavailable', retryAfterSeconds: 5, inDoubt: true }, 2))
+        .then([{ type: 'SettleDeferred', data: { ...data, checks: 3 } }])
+        .state({ status: 'None', inDoubt: true });
+    });
+
+    it('settled meanwhile (the customer retried, same key): asking again does nothing', () => {
+      given([unavailable, inDoubt, approvedEvent]).when(settle(null)).thenNothing();
+    });
+
+    it('the orphan is voided; the next charge of the order is a new one (attempt 2)', () => {
+      given([unavailable, inDoubt, orphan])
+        .when(voidIt({ status: 'succeeded', refundId: 'rf-1' }))
+        .then([{ type: 'ChargeVoided', data: { refundId: 'rf-1' } }])
+        .state({ status: 'None', attempt: 2 });
+      given([unavailable, inDoubt, orphan])
+        .when(voidIt({ status: 'unavailable', retryAfterSeconds: 5 }, 1))
+        .then([{ type: 'VoidDeferred', data: { checks: 2 } }])
+        .state({ status: 'Approved', orphan: true });
+    });
+
+    it('placed again (same key) before the void: the charge is the order’s after all', () => {
+      given([unavailable, inDoubt, orphan])
+        .when(charge(null))
+        .then([approvedEvent])
+        .state({ status: 'Approved', chargeId: 'ch-1' });
+      const adopted = given([unavailable, inDoubt, orphan, approvedEvent]);
+      expect(adopted.state).to.not.have.property('orphan');
+      adopted.when(voidIt(null)).thenNothing();
+    });
+
+    it('a cancellation never refunds an orphan (only the void does)', () => {
+      given([unavailable, inDoubt, orphan])
+        .when(refund({ status: 'succeeded', refundId: 'rf-x' }))
+        .thenNothing();
+    });
   });
 
   it('the refund back-off doubles from 500 ms and stops at one minute', () => {

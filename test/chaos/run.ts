@@ -172,6 +172,7 @@ export async function runChaos(s: ChaosSettings): Promise<ChaosReport> {
       lost: verdict.lost.length,
       doubled: verdict.doubled.length,
       orphanCharges: verdict.orphanCharges.length,
+      voidedCharges: verdict.voided.length,
       charges: Object.keys(books.charges).length,
       refunds: Object.keys(books.refunds).length,
       pspRequests: books.received,

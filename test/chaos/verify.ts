@@ -50,6 +50,8 @@ export interface Verdict {
   readonly other: string[];
   /** Charges at the provider for orders that were never established, with the order's state. */
   readonly orphanCharges: string[];
+  /** Charges in doubt that went through for no order, refunded by the store (not orphans). */
+  readonly voided: string[];
   /** Orders established although the client never got its 201 (it gave up retrying). */
   readonly establishedUnanswered: number;
   readonly delivered: number;
@@ -115,6 +117,18 @@ async function look(http: ChaosHttp, log: OrderLog): Promise<Seen> {
 }
 
 /** Problems of one order the client got 201 for: [lost, doubled, other]. */
+
+/** `''` or `:<n>`: the suffix of the order's last charge key at the provider (voided ones before it). */
+function liveChargeSuffix(psp: PspStats, id: string): string {
+  const prefix = `charge:${id}:`;
+  let best = 1;
+  for (const key of Object.keys(psp.charges)) {
+    const n = key.startsWith(prefix) ? Number(key.slice(prefix.length)) : NaN;
+    if (Number.isInteger(n) && n > best) best = n;
+  }
+  return best === 1 ? '' : `:${best}`;
+}
+
 function judge(
   log: OrderLog,
   s: Seen,
@@ -155,12 +169,14 @@ function judge(
   const shown = page ? [page.orderStatus, page.paymentStatus, page.deliveryStatus] : null;
   if (JSON.stringify(shown) !== JSON.stringify(mine))
     other.push(`${tag}: my page ${JSON.stringify(shown)} != actors ${JSON.stringify(mine)}`);
-  // The provider: one charge under charge:<id>, approved, this amount; a refund iff cancelled.
-  const charge = psp.charges[`charge:${id}`];
+  // The provider: one live charge (the order's last: charge:<id>, or charge:<id>:<n> after voided
+  // ones), approved, this amount; a refund of it iff cancelled.
+  const suffix = liveChargeSuffix(psp, id);
+  const charge = psp.charges[`charge:${id}${suffix}`];
   if (!charge || charge.status !== 'approved') lost.push(`${tag}: no approved charge at the provider`);
   else if (charge.amount !== log.amount)
     other.push(`${tag}: charged ${charge.amount}, expected ${log.amount}`);
-  const refund = psp.refunds[`refund:${id}`];
+  const refund = psp.refunds[`refund:${id}${suffix}`];
   if (cancelled && !refund) lost.push(`${tag}: cancelled and paid, but no refund at the provider`);
   if (!cancelled && refund) doubled.push(`${tag}: refunded, but the order is ${status}`);
   if (refund && charge && refund.chargeId !== charge.chargeId) other.push(`${tag}: refund of another charge`);
@@ -200,6 +216,7 @@ export async function verifyOrders(
     doubled: [] as string[],
     other: [] as string[],
     orphanCharges: [] as string[],
+    voided: [] as string[],
   };
   // Tallies of the workers below (the Verdict itself is readonly once returned).
   let establishedUnanswered = 0;
@@ -230,11 +247,18 @@ export async function verifyOrders(
     }
   };
   await Promise.all(Array.from({ length: 6 }, worker));
-  // No charge without an established order (the books are keyed by charge:<orderId>).
+  // No charge without an established order (the books are keyed by charge:<orderId>[:<n>]), but
+  // for one the store voided: a charge in doubt that went through for no order, refunded.
   const books = await psp();
   for (const [key, c] of Object.entries(books.charges)) {
-    const id = key.replace(/^charge:/, '');
-    if (established.has(id)) continue;
+    const id = key.replace(/^charge:/, '').replace(/:\d+$/, '');
+    const refund = books.refunds[key.replace(/^charge:/, 'refund:')];
+    const live = key === `charge:${id}${liveChargeSuffix(books, id)}`;
+    if (established.has(id) && live) continue;
+    if (refund && refund.chargeId === c.chargeId && !(established.has(id) && live)) {
+      v.voided.push(key);
+      continue;
+    }
     const log = logs.find((l) => l.orderId === id);
     const a = await http.call<{ state: unknown }>(
       'GET',

@@ -475,3 +475,41 @@ describe('API: an Idempotency-Key replay while new orders are shed', () => {
     }
   });
 });
+
+describe('API: a charge in doubt (the provider slower than its timeout) is voided when no order was placed', () => {
+  let f: ApiFixture;
+  before(async () => {
+    f = await startApiFixture({ env: { PSP_TIMEOUT_MS: '200', PAYMENT_SETTLE_MS: '400' } });
+  });
+  after(() => f.close());
+
+  it('503 payment-unavailable; the charge the provider took anyway is found and refunded, no payment shown', async () => {
+    const aliceId = uniqueUser('alice');
+    const alice = await f.tokenFor(aliceId, 'customer');
+    await f.psp.setMode('slow', 1500); // it charges, but answers after the store gave up
+    let detail: string;
+    try {
+      const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
+      detail = String(expectProblem(res, 503, 'payment-unavailable').detail);
+    } finally {
+      await f.psp.setMode('up');
+    }
+    const orderId = /ord_[A-Za-z0-9_-]+/.exec(detail)![0];
+    const books = await waitFor(
+      async () => {
+        const b = await pspBooks(f, orderId);
+        return b.charge && b.refund ? b : null;
+      },
+      { what: 'the charge in doubt found and refunded' },
+    );
+    const stats = await f.psp.stats();
+    expect(stats.charges[`charge:${orderId}`]).to.include({ status: 'approved' });
+    expect(stats.refunds[`refund:${orderId}`]).to.include({
+      chargeId: stats.charges[`charge:${orderId}`]!.chargeId,
+    });
+    expect(books.refund).to.include({ requests: 1 });
+    // No order, no payment, nothing on my page.
+    expectProblem(await f.request('GET', `/orders/${orderId}`, { token: alice }), 404, 'not-found');
+    expectProblem(await f.request('GET', `/payments/${orderId}`, { token: alice }), 404, 'not-found');
+  });
+});

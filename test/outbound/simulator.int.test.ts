@@ -57,7 +57,8 @@ describe('outbound: built-in payment simulator (in process)', () => {
     expect(await metricValue(registry, 'appliance_circuit_state', { name: 'payment' })).to.equal(2);
     const outcome = (o: string) => metricValue(registry, 'appliance_payment_calls_total', { outcome: o });
     const [rejected, unavailable] = [await outcome('rejected'), await outcome('unavailable')];
-    expect(await charge()).to.deep.equal({ status: 'unavailable', retryAfterSeconds: 1 });
+    // Not in doubt: the open circuit never sent it, so nothing can have been charged.
+    expect(await charge()).to.deep.equal({ status: 'unavailable', retryAfterSeconds: 1, inDoubt: false });
     // Answered by the open circuit, without trying the (down) simulator.
     expect(await outcome('rejected'), 'rejected by the open circuit').to.equal(rejected + 1);
     expect(await outcome('unavailable'), 'no attempt made').to.equal(unavailable);
