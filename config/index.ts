@@ -47,6 +47,11 @@ export interface Config {
   /** How long after a charge in doubt the provider is asked again (and a charge it took voided). */
   readonly paymentSettleMs: number;
   readonly rateLimitPerMinute: number;
+  /**
+   * Proxies in front of the edge whose X-Forwarded-For is trusted for the client's address (the
+   * anonymous rate limit's key): 0 trusts none, so the header cannot be spoofed to dodge it.
+   */
+  readonly trustProxyHops: number;
   readonly overloadLag: number;
   readonly dataDir: string;
   readonly appendfsync: 'always' | 'everysec' | 'no';
@@ -185,6 +190,7 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
     pspTimeoutMs: int(env, 'PSP_TIMEOUT_MS', 2000, 50, 60_000),
     paymentSettleMs: int(env, 'PAYMENT_SETTLE_MS', 60_000, 100, 86_400_000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
+    trustProxyHops: int(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     overloadLag: int(env, 'OVERLOAD_LAG', 50_000, 1, 100_000_000),
     dataDir: env.DATA_DIR || './.data',
     appendfsync: oneOf(env, 'REDIS_APPENDFSYNC', ['always', 'everysec', 'no'] as const, 'everysec'),

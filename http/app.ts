@@ -83,6 +83,12 @@ export function createEdge(deps: AppDeps): Edge {
   document = buildOpenApi(routes, API_VERSION);
 
   const app = new Koa();
+  if (deps.config.trustProxyHops > 0) {
+    // Behind an ingress every caller would share its address: take the client's from
+    // X-Forwarded-For, as written by the trusted proxies only (the rightmost entries).
+    app.proxy = true;
+    app.maxIpsCount = deps.config.trustProxyHops;
+  }
   app.on('error', (err: unknown) => deps.logger.error({ err }, 'koa error'));
   app.use(observeMiddleware(deps.logger, metrics));
   app.use(problemMiddleware(deps.logger));

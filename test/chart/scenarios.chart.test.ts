@@ -232,6 +232,11 @@ for (const scenario of SCENARIOS) {
         const backend = ing.spec?.rules?.[0]?.http?.paths[0]?.backend.service;
         expect(backend).to.deep.equal({ name: FULLNAME, port: { name: 'http' } });
         expect(ing.spec?.tls?.[0]?.secretName).to.equal('store-tls');
+        // The default paths publish the REST API, not the probes, /metrics or /admin.
+        const paths = (ing.spec?.rules ?? []).flatMap((r) => r.http?.paths.map((p) => p.path) ?? []);
+        expect(paths).to.include.members(['/orders', '/myPages', '/openapi.json']);
+        for (const internal of ['/', '/metrics', '/healthz', '/readyz', '/admin'])
+          expect(paths, internal).to.not.include(internal);
       }
     });
 

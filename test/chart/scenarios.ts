@@ -82,7 +82,6 @@ export const SCENARIOS: readonly Scenario[] = [
       ingress: {
         enabled: true,
         className: 'nginx',
-        hosts: [{ host: 'store.example.test', paths: [{ path: '/', pathType: 'Prefix' }] }],
         tls: [{ hosts: ['store.example.test'], secretName: 'store-tls' }],
       },
     },

@@ -240,8 +240,29 @@ describe('API: the edge itself (real store on Redis)', () => {
         expect((await limited.request('GET', '/healthz')).status).to.equal(200);
         const keys = await limited.redis.keys(`${limited.keyPrefix}:rl:*`);
         expect(keys.some((k) => k.includes(':rl:sub:alice:'))).to.equal(true);
+        // No proxy is trusted (TRUST_PROXY_HOPS unset): a forged X-Forwarded-For changes nothing.
+        const forged = { 'x-forwarded-for': '203.0.113.7' };
+        expectProblem(await limited.request('GET', '/products', { headers: forged }), 429, 'rate-limited');
       } finally {
         await limited.close();
+      }
+    });
+
+    it('behind a trusted proxy (TRUST_PROXY_HOPS=1) anonymous callers are told apart by X-Forwarded-For', async () => {
+      const proxied = await startApiFixture({ env: { RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY_HOPS: '1' } });
+      try {
+        await freshRateLimitWindow(10_000);
+        const from = (ip: string) => ({ headers: { 'x-forwarded-for': `198.51.100.9, ${ip}` } });
+        for (let i = 0; i < 2; i++)
+          expect((await proxied.request('GET', '/products', from('203.0.113.1'))).status).to.equal(200);
+        expectProblem(await proxied.request('GET', '/products', from('203.0.113.1')), 429, 'rate-limited');
+        // Another client behind the same proxy has its own budget; the left entry (client-written) is ignored.
+        expect((await proxied.request('GET', '/products', from('203.0.113.2'))).status).to.equal(200);
+        const keys = await proxied.redis.keys(`${proxied.keyPrefix}:rl:ip:*`);
+        expect(keys.some((k) => k.includes('203.0.113.1'))).to.equal(true);
+        expect(keys.some((k) => k.includes('198.51.100.9'))).to.equal(false);
+      } finally {
+        await proxied.close();
       }
     });
   });
