@@ -26,7 +26,7 @@ export { orderBehavior, orderPolicy } from './order/behavior.js';
 export { orderDecider, type OrderReply } from './order/decider.js';
 export { decodeOrderCommand, type OrderCommand, type PlaceOrderData } from './order/messages.js';
 export type { OrderState } from './order/state.js';
-export { orderView, type OrderView, type PlaceOrderOutcome } from './order/view.js';
+export { orderView, replayAnswer, type OrderView, type PlaceOrderOutcome } from './order/view.js';
 
 // Payment
 export { createPaymentBehavior, paymentPolicy } from './payment/behavior.js';

@@ -1,6 +1,7 @@
 import type { ActorRuntime } from '../streams/index.js';
 import {
   orderView,
+  replayAnswer,
   paymentView,
   deliveryView,
   type OrderState,
@@ -46,6 +47,10 @@ export function runtimeGateway(rt: ActorRuntime, timeoutMs: number): StoreGatewa
     async getOrder(orderId) {
       const s = await stateOf<OrderState>('order', orderId);
       return s ? orderView(s) : null;
+    },
+    async replayOrder(orderId, customerId, requestHash) {
+      const s = await stateOf<OrderState>('order', orderId);
+      return s ? replayAnswer(s, customerId, requestHash) : null;
     },
     cancelOrder: (orderId, customerId) =>
       step('order', orderId, { type: 'CancelOrder', data: { customerId } }),

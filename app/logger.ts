@@ -14,10 +14,14 @@ function withoutCommandArgs(value: Serialized, depth = 0): Serialized {
   const command = value.command as { name?: unknown } | undefined;
   const out: Serialized = { ...value };
   if (typeof command === 'object' && command !== null) out.command = { name: command.name };
-  for (const [k, v] of Object.entries(out)) {
-    if (k !== 'command' && depth < 3 && typeof v === 'object' && v !== null && !Array.isArray(v)) {
-      out[k] = withoutCommandArgs(v as Serialized, depth + 1);
-    }
+  const deeper = (v: unknown): unknown =>
+    typeof v === 'object' && v !== null
+      ? Array.isArray(v)
+        ? v.map(deeper)
+        : withoutCommandArgs(v as Serialized, depth + 1)
+      : v;
+  if (depth < 3) {
+    for (const [k, v] of Object.entries(out)) if (k !== 'command') out[k] = deeper(v);
   }
   return out;
 }

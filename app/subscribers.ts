@@ -5,6 +5,9 @@ import type { ReadModels } from '../views/port.js';
 import { OutboundError, type NotificationGateway } from '../outbound/index.js';
 import { decodeDomainEvent } from './events.js';
 
+/** Gateway answers that refuse the message itself: bad request, conflict, gone, too large, invalid. */
+const REFUSED_MESSAGE: ReadonlySet<number> = new Set([400, 409, 410, 413, 422]);
+
 /** The projector: my page and the store board follow every domain event (versioned, idempotent). */
 export function projector(views: ReadModels): Subscriber<DomainEvent> {
   return {
@@ -18,7 +21,7 @@ export function projector(views: ReadModels): Subscriber<DomainEvent> {
  * The notifier: one customer message per (order, kind), stored for `GET /messages` and posted to
  * the notification gateway with `Idempotency-Key: <messageId>`. A failing gateway makes the
  * handler throw, so the runtime retries the event with back-off (for as long as it takes); a
- * message the gateway refuses (4xx) goes to the dead letters instead.
+ * message the gateway refuses as invalid (400, 409, 410, 413, 422) goes to the dead letters.
  */
 export function notifier(
   views: ReadModels,
@@ -52,9 +55,10 @@ export function notifier(
             text: message.text,
           })
           .catch((err: unknown) => {
-            // The gateway refused this message for good (a 4xx other than 408 and 429): retrying it
-            // would hold its partition forever. It goes to the dead letters, replayable once fixed.
-            if (err instanceof OutboundError && !err.transient) {
+            // The gateway refused this message itself (it is invalid, not the gateway unreachable,
+            // misconfigured or unauthorized): retrying it would hold its partition forever. It goes
+            // to the dead letters, replayable once fixed. Anything else is retried, never dropped.
+            if (err instanceof OutboundError && err.status !== null && REFUSED_MESSAGE.has(err.status)) {
               throw new TerminalError(
                 `the notification gateway refused ${message.messageId}: ${err.message}`,
                 {

@@ -24,6 +24,12 @@ export type PlaceOrderCommand = PlaceOrderData;
 export interface StoreGateway {
   placeOrder(cmd: PlaceOrderCommand): Promise<PlaceOrderOutcome>;
   getOrder(orderId: string): Promise<OrderView | null>;
+  /**
+   * A replayed keyed `POST /orders`, answered from the order's committed state: its outcome, or
+   * `key-reused` if the key placed it with another body; null when there is no such order of
+   * this customer yet.
+   */
+  replayOrder(orderId: string, customerId: string, requestHash: string): Promise<PlaceOrderOutcome | null>;
   cancelOrder(orderId: string, customerId: string): Promise<StepOutcome>;
   acceptStoreOrder(orderId: string, staffId: string): Promise<StepOutcome>;
   packStoreOrder(orderId: string, staffId: string): Promise<StepOutcome>;

@@ -34,13 +34,13 @@ export const orderPolicy: Policy<OrderState, OrderEvent> = (event) => {
       ];
     }
     case 'CancellationRequested':
+    case 'CancellationRepeated':
       return [sendTo('delivery', orderId, { type: 'CancelDelivery', data: {} })];
     case 'OrderCancelled':
       return [
         sendTo('payment', orderId, { type: 'RefundPayment', data: {} }),
         sendTo('store', orderId, { type: 'CancelStoreOrder', data: {} }),
       ];
-    case 'CancelWaiterAdded':
     case 'OrderRejected':
     case 'OrderStatusChanged':
     case 'WaiterAdded':

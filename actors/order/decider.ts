@@ -15,7 +15,7 @@ import {
 import type { StepOutcome } from '../outcomes.js';
 import type { OrderCommand, PaymentResultData } from './messages.js';
 import { isEstablished, type EstablishedOrder, type OrderEvent, type OrderState } from './state.js';
-import { viewOf, type OrderView, type PlaceOrderOutcome } from './view.js';
+import { isKeyReused, placedAnswer, viewOf, type OrderView, type PlaceOrderOutcome } from './view.js';
 
 /** Every answer the order gives. */
 export type OrderReply = PlaceOrderOutcome | StepOutcome;
@@ -43,16 +43,6 @@ const cancellable: ReadonlySet<OrderStatus> = new Set(['Ordered', 'Accepted', 'P
  */
 const foreign: PlaceOrderOutcome = { kind: 'unavailable', retryAfterSeconds: 1 };
 
-const keyReused: PlaceOrderOutcome = { kind: 'key-reused' };
-
-/**
- * The same Idempotency-Key (hence the same order id) with a different body. Only keyed requests
- * carry a hash, and orders placed before hashes were kept have none: those are not compared.
- */
-function isKeyReused(placedWith: string | undefined, askedWith: string | undefined): boolean {
-  return placedWith !== undefined && askedWith !== undefined && placedWith !== askedWith;
-}
-
 function placeOrder(
   command: Extract<OrderCommand, { type: 'PlaceOrder' }>,
   state: OrderState,
@@ -66,18 +56,16 @@ function placeOrder(
       };
     case 'Paying':
       if (state.details.customerId !== details.customerId) return { events: [], reply: foreign };
-      if (isKeyReused(state.requestHash, details.requestHash)) return { events: [], reply: keyReused };
+      if (isKeyReused(state.requestHash, details.requestHash)) {
+        return { events: [], reply: { kind: 'key-reused' } };
+      }
       // A retried request: answer it too when the payment's outcome arrives.
       return ctx.replyTo === null
         ? nothing
         : { events: [{ type: 'WaiterAdded', data: { replyTo: ctx.replyTo } }] };
     default:
       if (state.details.customerId !== details.customerId) return { events: [], reply: foreign };
-      if (isKeyReused(state.requestHash, details.requestHash)) return { events: [], reply: keyReused };
-      return {
-        events: [],
-        reply: { kind: state.status === 'Rejected' ? 'declined' : 'placed', order: viewOf(state) },
-      };
+      return { events: [], reply: placedAnswer(state, details.requestHash) };
   }
 }
 
@@ -132,9 +120,9 @@ function cancelOrder(customerId: string, state: OrderState, ctx: ActorContext): 
   if (!cancellable.has(state.status))
     return { events: [], reply: { kind: 'not-cancellable', status: state.status } };
   if (state.cancelWaiters !== undefined) {
-    return ctx.replyTo === null
-      ? nothing
-      : { events: [{ type: 'CancelWaiterAdded', data: { replyTo: ctx.replyTo } }] };
+    // The delivery is asked again: its answer (or the question) may have been lost, for instance
+    // to a dead letter; it answers a repeated question the same.
+    return { events: [{ type: 'CancellationRepeated', data: { replyTo: ctx.replyTo } }] };
   }
   return { events: [{ type: 'CancellationRequested', data: { customerId, replyTo: ctx.replyTo } }] };
 }
@@ -228,10 +216,12 @@ function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
     case 'CancellationRequested':
       if (!isEstablished(state)) return state;
       return { ...state, cancelWaiters: event.data.replyTo === null ? [] : [event.data.replyTo] };
-    case 'CancelWaiterAdded':
-      return isEstablished(state) && state.cancelWaiters !== undefined
-        ? { ...state, cancelWaiters: [...state.cancelWaiters, event.data.replyTo] }
+    case 'CancellationRepeated': {
+      const { replyTo } = event.data;
+      return isEstablished(state) && state.cancelWaiters !== undefined && replyTo !== null
+        ? { ...state, cancelWaiters: [...state.cancelWaiters, replyTo] }
         : state;
+    }
     case 'OrderCancelled':
       // The status moves with the OrderStatusChanged that always follows.
       return state;

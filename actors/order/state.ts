@@ -55,7 +55,8 @@ export type OrderEvent =
       readonly type: 'CancellationRequested';
       readonly data: { readonly customerId: string; readonly replyTo: ReplyAddress | null };
     }
-  | { readonly type: 'CancelWaiterAdded'; readonly data: { readonly replyTo: ReplyAddress } }
+  /** Asked to cancel again while the delivery has not answered: it is asked again too. */
+  | { readonly type: 'CancellationRepeated'; readonly data: { readonly replyTo: ReplyAddress | null } }
   | { readonly type: 'PaymentUnavailable'; readonly data: { readonly retryAfterSeconds: number } }
   | { readonly type: 'RefundRecorded'; readonly data: { readonly refundId: string } };
 

@@ -41,3 +41,30 @@ export function viewOf(state: EstablishedOrder): OrderView {
     updatedAt: iso(state.updatedAt),
   };
 }
+
+/**
+ * The same Idempotency-Key (hence the same order id) with a different body. Only keyed requests
+ * carry a hash, and orders placed before hashes were kept have none: those are not compared.
+ */
+export function isKeyReused(placedWith: string | undefined, askedWith: string | undefined): boolean {
+  return placedWith !== undefined && askedWith !== undefined && placedWith !== askedWith;
+}
+
+/**
+ * The answer to a placing of an order that exists, by the same customer: its outcome again, or
+ * `key-reused` when its Idempotency-Key placed it with another body.
+ */
+export function placedAnswer(state: EstablishedOrder, requestHash: string | undefined): PlaceOrderOutcome {
+  if (isKeyReused(state.requestHash, requestHash)) return { kind: 'key-reused' };
+  return { kind: state.status === 'Rejected' ? 'declined' : 'placed', order: viewOf(state) };
+}
+
+/** What a replayed keyed request gets from the order's committed state: null while there is none. */
+export function replayAnswer(
+  state: OrderState,
+  customerId: string,
+  requestHash: string | undefined,
+): PlaceOrderOutcome | null {
+  if (!isEstablished(state) || state.details.customerId !== customerId) return null;
+  return placedAnswer(state, requestHash);
+}

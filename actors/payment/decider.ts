@@ -6,6 +6,9 @@ import { unreachable, type Decider, type Decision, type Stamped } from '../kerne
 import type { PaymentEvent, PaymentInput, PaymentState } from './state.js';
 
 type PaymentDecision = Decision<PaymentEvent, never>;
+
+/** Retry-After for a customer whose earlier charge is still being voided. */
+const VOID_RETRY_SECONDS = 5;
 const nothing: PaymentDecision = { events: [] };
 
 function charge(
@@ -14,6 +17,11 @@ function charge(
 ): PaymentDecision {
   const { customerId, amount, currency } = command.data;
   if (state.status === 'Approved' && state.orphan) {
+    // A refund of it was tried and its outcome is unknown: it may be refunded already, so it
+    // cannot be the order's. The customer is asked to retry once the void is through.
+    if (state.refundFailures > 0) {
+      return { events: [{ type: 'ChargeUnavailable', data: { retryAfterSeconds: VOID_RETRY_SECONDS } }] };
+    }
     // The order is placed again while its earlier charge, found after the fact, awaits its void:
     // that charge is the order's after all (the pending void then finds nothing to do).
     return {
@@ -213,10 +221,14 @@ function evolve(state: PaymentState, event: Stamped<PaymentEvent>): PaymentState
         : state;
     case 'RefundDeferred':
       return state.status === 'Approved' ? { ...state, refundFailures: event.data.failures } : state;
+    case 'VoidDeferred':
+      // Counted as the refund's failures: from now on the charge is never adopted.
+      return state.status === 'Approved' && state.orphan
+        ? { ...state, refundFailures: event.data.checks }
+        : state;
     case 'ChargeUnavailable':
     case 'ChargeOutcomeRepeated':
     case 'SettleDeferred':
-    case 'VoidDeferred':
       return state;
     default:
       return unreachable(event, 'payment decider');

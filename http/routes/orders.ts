@@ -125,14 +125,17 @@ export function orderRoutes(deps: RouteDeps): Route[] {
             ? await claimIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, requestHash)
             : { orderId: randomOrderId(), replay: false };
         const { orderId } = claim;
-        if (claim.replay) {
+        if (claim.replay && key && requestHash) {
           // A replay of an order that exists (paid or declined) is answered from its committed
           // state, also while new orders are shed or the order actors are slow: the retry that a
           // 503 asks for gets the order's real outcome. (A first claim has no order to look up.)
-          const existing = await deps.gateway.getOrder(orderId);
-          if (existing?.customerId === caller.sub) {
-            const kind = existing.status === 'Rejected' ? 'declined' : 'placed';
-            return answerPlaced(ctx, deps, { kind, order: existing }, orderId);
+          const replayed = await deps.gateway.replayOrder(orderId, caller.sub, requestHash);
+          if (replayed) {
+            if (replayed.kind === 'key-reused') {
+              // The record was claimed by a wrong body whose first answer was lost (a 503): drop it.
+              await forgetIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, requestHash);
+            }
+            return answerPlaced(ctx, deps, replayed, orderId);
           }
         }
         const backlog = await deps.orderBacklog();

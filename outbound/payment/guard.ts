@@ -48,10 +48,16 @@ export interface PaymentGuardOptions {
   readonly logger?: Logger;
 }
 
-/** True when the failed attempt surely never reached the provider: refused, or the simulator down. */
-function neverReached(err: unknown): boolean {
+/**
+ * True when the failed attempt surely charged nothing: the connection was refused, the simulator
+ * is down, or the provider refused the request (a 4xx other than 408: it was not taken).
+ */
+function surelyNotCharged(err: unknown): boolean {
   if (!(err instanceof OutboundError)) return false;
   if (err.code === 'outbound-down') return true;
+  if (err.code === 'outbound-status' && err.status !== null && err.status >= 400 && err.status < 500) {
+    return err.status !== 408;
+  }
   const cause = err.cause as { code?: unknown } | undefined;
   return err.code === 'outbound-connection' && cause?.code === 'ECONNREFUSED';
 }
@@ -104,7 +110,7 @@ export function guardPaymentCalls(
           budgetMs,
           onFailedAttempt: (err, attemptNumber) => {
             failures += 1;
-            if (!neverReached(err)) reached = true;
+            if (!surelyNotCharged(err)) reached = true;
             options.logger?.debug(
               { operation, idempotencyKey, attemptNumber, err },
               'payment attempt failed',

@@ -136,6 +136,9 @@ describe('order behaviour (runner and policy)', () => {
     expect(asked.send).to.deep.equal([
       { to: { type: 'delivery', key: KEY }, msg: { type: 'CancelDelivery', data: {} } },
     ]);
+    // Asked again before the delivery answered (its answer lost, say): the delivery is asked again.
+    const again1 = await run(asked.state, { type: 'CancelOrder', data: { customerId: 'c-1' } });
+    expect(again1.send).to.deep.equal(asked.send);
 
     const handled = await run(asked.state, { type: 'DeliveryCancelled', data: {} });
     expect(handled.replies).to.deep.equal([{ to: r1, body: { kind: 'ok', status: 'Cancelled' } }]);

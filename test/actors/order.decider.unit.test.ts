@@ -341,15 +341,16 @@ describe('order decider', () => {
       expect(t.after).to.not.have.property('cancelWaiters');
     });
 
-    it('asked again while the delivery has not answered: the request waits too; without a reply address, nothing', () => {
+    it('asked again while the delivery has not answered: the request waits too, and the delivery is asked again', () => {
       given([...upTo('Packed'), requested()])
         .when(cancel(), { replyTo: r2 })
-        .then([{ type: 'CancelWaiterAdded', data: { replyTo: r2 } }])
+        .then([{ type: 'CancellationRepeated', data: { replyTo: r2 } }])
         .reply(undefined)
         .state({ cancelWaiters: [r1, r2] });
       given([...upTo('Packed'), requested()])
         .when(cancel())
-        .thenNothing();
+        .then([{ type: 'CancellationRepeated', data: { replyTo: null } }])
+        .state({ cancelWaiters: [r1] });
     });
 
     it('a delivery status while waiting is followed, and the cancellation still waits', () => {

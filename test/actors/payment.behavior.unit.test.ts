@@ -7,10 +7,14 @@ import type { ChargeResult, PaymentProvider, RefundResult } from '../../actors/p
 import type { PaymentState } from '../../actors/payment/state.js';
 import { context, KEY, NOW } from './given.js';
 
-const chargePayment: Message = {
-  type: 'ChargePayment',
-  data: { orderId: KEY, customerId: 'c-1', amount: 99_800, currency: 'EUR', paymentToken: 'tok_visa' },
+const charged = {
+  orderId: KEY,
+  customerId: 'c-1',
+  amount: 99_800,
+  currency: 'EUR',
+  paymentToken: 'tok_visa',
 };
+const chargePayment: Message = { type: 'ChargePayment', data: charged };
 const refundPayment: Message = { type: 'RefundPayment', data: {} };
 const toOrder = (data: unknown) => ({
   to: { type: 'order', key: KEY },
@@ -180,17 +184,7 @@ describe('payment behaviour (runner, pre-step and policy)', () => {
     fake.charge.resolves({ status: 'unavailable', retryAfterSeconds: 5, inDoubt: true });
     const doubt = await handle(behavior.initialState(), chargePayment);
     expect(doubt.publish).to.deep.equal([]);
-    const settle: Message = {
-      type: 'SettleCharge',
-      data: {
-        orderId: KEY,
-        customerId: 'c-1',
-        amount: 99_800,
-        currency: 'EUR',
-        paymentToken: 'tok_visa',
-        checks: 0,
-      },
-    };
+    const settle: Message = { type: 'SettleCharge', data: { ...charged, checks: 0 } };
     expect(doubt.send).to.deep.equal([
       toOrder({ outcome: 'unavailable', retryAfterSeconds: 5 }),
       { to: { type: 'payment', key: KEY }, msg: settle, delayMs: 1234 },

@@ -171,6 +171,13 @@ describe('payment decider', () => {
       adopted.when(voidIt(null)).thenNothing();
     });
 
+    it('placed again while a void attempt’s outcome is unknown: not adopted (it may be refunded), retry later', () => {
+      given([unavailable, inDoubt, orphan, { type: 'VoidDeferred', data: { checks: 1 } }])
+        .when(charge(null))
+        .then([{ type: 'ChargeUnavailable', data: { retryAfterSeconds: 5 } }])
+        .state({ status: 'Approved', orphan: true, refundFailures: 1 });
+    });
+
     it('a cancellation never refunds an orphan (only the void does)', () => {
       given([unavailable, inDoubt, orphan])
         .when(refund({ status: 'succeeded', refundId: 'rf-x' }))

@@ -96,6 +96,8 @@ export class ChaosWorld {
       LEASE_TTL_MS: String(this.o.leaseTtlMs),
       PSP_TIMEOUT_MS: String(this.o.pspTimeoutMs),
       REQUEST_TIMEOUT_MS: String(this.o.requestTimeoutMs),
+      // Charges in doubt (a flapping provider) are settled, and voided, within the run.
+      PAYMENT_SETTLE_MS: '3000',
       LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'error',
     });
   }

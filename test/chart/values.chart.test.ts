@@ -42,9 +42,14 @@ describe('chart values: the ConfigMap', () => {
     }
     expect(data.RATE_LIMIT_PER_MINUTE).to.equal('600');
     expect(data.OVERLOAD_LAG).to.equal('50000');
-    // Behind the chart's ingress: one trusted proxy hop (0 leaves the variable out: trust none).
-    expect(data.TRUST_PROXY_HOPS).to.equal('1');
-    expect(env(await render({ set: ['config.trustProxyHops=0'] }))).to.not.have.property('TRUST_PROXY_HOPS');
+    expect(data.PAYMENT_SETTLE_MS).to.equal('60000');
+    // A trusted proxy hop only behind the chart's own ingress (off by default): else a client
+    // reaching the edge directly could forge X-Forwarded-For.
+    expect(data).to.not.have.property('TRUST_PROXY_HOPS');
+    expect(env(await render({ set: ['ingress.enabled=true'] })).TRUST_PROXY_HOPS).to.equal('1');
+    expect(env(await render({ set: ['config.trustProxyHops=2'] })).TRUST_PROXY_HOPS).to.equal('2');
+    const off = env(await render({ set: ['ingress.enabled=true', 'config.trustProxyHops=0'] }));
+    expect(off).to.not.have.property('TRUST_PROXY_HOPS');
     // Unset optional endpoints stay unset, so the product's own defaults apply.
     expect(data).to.not.have.any.keys(
       'MONGO_URL',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { idempotencyRecordKey, orderIdFor } from '../../http/idempotency.js';
+import { bodyHash, claimIdempotencyKey, idempotencyRecordKey, orderIdFor } from '../../http/idempotency.js';
 import { PlacedOrder, Order } from '../../http/schemas.js';
 import { waitFor } from '../support/processes.js';
 import { startApiFixture, type ApiFixture } from './support/fixture.js';
@@ -222,6 +222,21 @@ describe('API: orders (real store on Redis)', () => {
       expect(a.status).to.equal(201);
       expect(b.status).to.equal(201);
       expect((a.body as { orderId: string }).orderId).to.not.equal((b.body as { orderId: string }).orderId);
+    });
+
+    it('a wrong-body claim whose answer was lost (a 503): its retry is 422 too, not the old order', async () => {
+      const headers = { 'idempotency-key': 'k-lost' };
+      const first = await f.request('POST', '/orders', { token: alice, body: orderBody(), headers });
+      expect(first.status).to.equal(201);
+      // The record expired, then a request with another body claimed the key and got no answer.
+      const other = orderBody({ quantity: 3 });
+      await f.redis.del(idempotencyRecordKey(f.keyPrefix, aliceId, 'k-lost'));
+      await claimIdempotencyKey(f.redis, f.keyPrefix, aliceId, 'k-lost', bodyHash(other));
+      const retry = await f.request('POST', '/orders', { token: alice, body: other, headers });
+      expectProblem(retry, 422, 'idempotency-key-reused');
+      const again = await f.request('POST', '/orders', { token: alice, body: orderBody(), headers });
+      expect(again.status).to.equal(201);
+      expect(again.body).to.deep.equal(first.body);
     });
 
     it('no two (customer, key) pairs share a record, whatever they contain (":" in both)', async () => {

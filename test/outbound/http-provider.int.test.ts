@@ -94,6 +94,15 @@ describe('outbound: HTTP payment provider against a real PSP server', () => {
     ).to.equal(2);
   });
 
+  it('a charge the provider refuses with a 4xx is unavailable but not in doubt (nothing was taken)', async () => {
+    const p = provider();
+    const key = `${uniquePrefix()}-charge`;
+    expect((await charge(p, key)).status).to.equal('approved');
+    // The same key with another token: the provider refuses it (422), charging nothing.
+    const refused = await charge(p, key, 'tok_mastercard');
+    expect(refused).to.deep.include({ status: 'unavailable', inDoubt: false });
+  });
+
   it('treats a non-201 answer as unavailable and does not retry a 4xx', async () => {
     const p = provider();
     const result = await p.refund({ idempotencyKey: uniquePrefix(), chargeId: 'ch_unknown', amount: 1 });
