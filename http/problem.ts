@@ -50,7 +50,10 @@ function fromOthers(err: unknown): HttpError | null {
   }
   // An actor that did not answer in time (its role is down or far behind): try again shortly.
   if (isTimeout(err))
-    return new OverloadedError(5, 'the store did not answer in time; try again in a moment');
+    return new OverloadedError(
+      5,
+      'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome',
+    );
   return null;
 }
 

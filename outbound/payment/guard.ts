@@ -50,13 +50,14 @@ export interface PaymentGuardOptions {
 
 /**
  * True when the failed attempt surely charged nothing: the connection was refused, the simulator
- * is down, or the provider refused the request (a 4xx other than 408: it was not taken).
+ * is down, or the provider said it did not take the request (a 4xx other than 408, or 503 Service
+ * Unavailable). A timeout, a reset, or another 5xx (500, 502, 504) leaves the outcome unknown.
  */
 function surelyNotCharged(err: unknown): boolean {
   if (!(err instanceof OutboundError)) return false;
   if (err.code === 'outbound-down') return true;
-  if (err.code === 'outbound-status' && err.status !== null && err.status >= 400 && err.status < 500) {
-    return err.status !== 408;
+  if (err.code === 'outbound-status' && err.status !== null) {
+    return (err.status >= 400 && err.status < 500 && err.status !== 408) || err.status === 503;
   }
   const cause = err.cause as { code?: unknown } | undefined;
   return err.code === 'outbound-connection' && cause?.code === 'ECONNREFUSED';

@@ -114,8 +114,8 @@ describe('outbound: HTTP payment provider against a real PSP server', () => {
     await psp.setMode('down');
     const p = provider({ retry: { retries: 2, minDelayMs: 10, maxDelayMs: 20 } });
     const { result, ms } = await timed(() => charge(p));
-    // In doubt: the provider got the requests; a 503 does not prove it charged nothing.
-    expect(result).to.deep.include({ status: 'unavailable', inDoubt: true });
+    // Not in doubt: 503 Service Unavailable says the provider did not take the request.
+    expect(result).to.deep.include({ status: 'unavailable', inDoubt: false });
     expect(result.status === 'unavailable' && result.retryAfterSeconds).to.be.at.least(1);
     expect(await psp.chargeRequests()).to.equal(3);
     expect(ms).to.be.below(1000);
