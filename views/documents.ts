@@ -40,8 +40,11 @@ export function oneOf<T extends string>(allowed: readonly T[], v: unknown): T | 
 }
 
 /**
- * History labels in the order an order lives them: entries of the same millisecond (packing starts
- * the delivery at once) show in this order, not alphabetically (`DeliveryStarted` before `Packed`).
+ * History labels in the order an order lives them. Each label is recorded once, and every path
+ * through the lifecycle (placed, declined, delivered, cancelled before or after the delivery
+ * started) meets them in this order, so the history is shown in it: the times come from several
+ * actors, and the order hears of a step after the actor that took it (it may record `Packed` a few
+ * milliseconds after the delivery recorded `DeliveryStarted`).
  */
 const LIFECYCLE: readonly string[] = [
   'PaymentApproved',
@@ -62,14 +65,14 @@ const rank = (label: string): number => {
 };
 
 /**
- * Oldest first; equal times in lifecycle order (then by label), so the order never depends on how
- * the store keeps fields.
+ * In lifecycle order; labels outside it last, oldest first (then by label), so the order never
+ * depends on how the store keeps fields.
  */
 export function sortHistory<T extends { readonly status: string; readonly at: string }>(history: T[]): T[] {
   return history.sort((a, b) => {
-    if (a.at !== b.at) return a.at < b.at ? -1 : 1;
     const byRank = rank(a.status) - rank(b.status);
     if (byRank !== 0) return byRank;
+    if (a.at !== b.at) return a.at < b.at ? -1 : 1;
     return a.status < b.status ? -1 : a.status > b.status ? 1 : 0;
   });
 }
