@@ -109,7 +109,7 @@ function paymentResult(result: PaymentResultData, state: OrderState, ctx: ActorC
 /**
  * The customer cancels. The delivery is asked first and decides (its courier may be completing it
  * at this moment); the order is cancelled, and refunded, when the delivery answers that nothing
- * will be delivered, and the request is answered then (see `deliveryAnswered`).
+ * will be delivered, and the request is answered then (`deliveryCancelled`, `deliveryCompleted`).
  */
 function cancelOrder(customerId: string, state: OrderState, ctx: ActorContext): OrderDecision {
   if (!isEstablished(state) || state.details.customerId !== customerId) {

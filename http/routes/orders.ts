@@ -119,24 +119,25 @@ export function orderRoutes(deps: RouteDeps): Route[] {
           throw new ValidationError(`${path}: unknown product`, [{ path, message: 'unknown product' }]);
         }
         const key = headers['idempotency-key'];
-        const requestHash = key ? bodyHash(body) : undefined;
-        const claim =
-          key && requestHash
-            ? await claimIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, requestHash)
-            : { orderId: randomOrderId(), replay: false };
+        const keyed = key ? { key, hash: bodyHash(body) } : null;
+        const claim = keyed
+          ? await claimIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, keyed.key, keyed.hash)
+          : { orderId: randomOrderId(), replay: false };
         const { orderId } = claim;
-        if (claim.replay && key && requestHash) {
+        const answer = async (outcome: PlaceOrderOutcome): Promise<void> => {
+          // The key's order was placed with another body (its record had expired, or a wrong-body
+          // claim's answer was lost): the claim this request made or found is dropped.
+          if (outcome.kind === 'key-reused' && keyed) {
+            await forgetIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, keyed.key, keyed.hash);
+          }
+          answerPlaced(ctx, deps, outcome, orderId);
+        };
+        if (claim.replay && keyed) {
           // A replay of an order that exists (paid or declined) is answered from its committed
           // state, also while new orders are shed or the order actors are slow: the retry that a
           // 503 asks for gets the order's real outcome. (A first claim has no order to look up.)
-          const replayed = await deps.gateway.replayOrder(orderId, caller.sub, requestHash);
-          if (replayed) {
-            if (replayed.kind === 'key-reused') {
-              // The record was claimed by a wrong body whose first answer was lost (a 503): drop it.
-              await forgetIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, requestHash);
-            }
-            return answerPlaced(ctx, deps, replayed, orderId);
-          }
+          const replayed = await deps.gateway.replayOrder(orderId, caller.sub, keyed.hash);
+          if (replayed) return answer(replayed);
         }
         const backlog = await deps.orderBacklog();
         if (backlog > deps.config.overloadLag) {
@@ -146,21 +147,19 @@ export function orderRoutes(deps: RouteDeps): Route[] {
             'the store is taking too many orders; try again shortly',
           );
         }
-        const outcome = await place(deps, {
-          orderId,
-          customerId: caller.sub,
-          productId: product.id,
-          quantity: body.quantity,
-          amount: product.price * body.quantity,
-          currency: product.currency,
-          address: body.address,
-          paymentToken: body.paymentToken,
-          ...(requestHash === undefined ? {} : { requestHash }),
-        });
-        if (outcome.kind === 'key-reused' && key && requestHash) {
-          await forgetIdempotencyKey(deps.redis, deps.keyPrefix, caller.sub, key, requestHash);
-        }
-        answerPlaced(ctx, deps, outcome, orderId);
+        await answer(
+          await place(deps, {
+            orderId,
+            customerId: caller.sub,
+            productId: product.id,
+            quantity: body.quantity,
+            amount: product.price * body.quantity,
+            currency: product.currency,
+            address: body.address,
+            paymentToken: body.paymentToken,
+            ...(keyed ? { requestHash: keyed.hash } : {}),
+          }),
+        );
       },
     }),
     route({
