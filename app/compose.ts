@@ -15,7 +15,7 @@ import {
   createNotificationGateway,
   createPaymentSimulator,
 } from '../outbound/index.js';
-import { ActorRuntime, closeQuietly } from '../streams/index.js';
+import { ActorRuntime, closeQuietly, type RedisClient } from '../streams/index.js';
 import { createReadModels } from '../views/index.js';
 import type { ReadModels } from '../views/port.js';
 import { observeForeignMailboxes, runtimeAdmin } from './admin.js';
@@ -55,6 +55,21 @@ function withinMs(ms: number, check: () => Promise<boolean>): Promise<boolean> {
     timer = setTimeout(() => resolve(false), ms);
   });
   return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The read models; MongoDB unreachable at start is a StartupError saying where it was looked for
+ * (one line, no password), as for Redis.
+ */
+async function connectReadModels(config: Config, redis: RedisClient): Promise<ReadModels> {
+  try {
+    return await createReadModels({ redis, prefix: config.keyPrefix, mongoUrl: config.mongoUrl });
+  } catch (err) {
+    if (!config.mongoUrl) throw err;
+    const u = new URL(config.mongoUrl);
+    const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new StartupError(`cannot reach MongoDB at MONGO_URL ${u.hostname}:${u.port || '27017'}: ${why}`);
+  }
 }
 
 /**
@@ -109,9 +124,7 @@ async function startOn(
   });
 
   const needsViews = roles.has('edge') || roles.has('projector') || roles.has('notifier');
-  const views = needsViews
-    ? await createReadModels({ redis, prefix: config.keyPrefix, mongoUrl: config.mongoUrl })
-    : noViews;
+  const views = needsViews ? await connectReadModels(config, redis) : noViews;
 
   if (roles.has('order')) runtime.actor(orderBehavior);
   if (roles.has('payment')) {

@@ -29,8 +29,16 @@ export function problemType(code: ProblemCode): string {
   return `urn:appliance-store:problem:${code}`;
 }
 
+/** The errors of a data store that cannot be reached now (the MongoDB driver's, ioredis's). */
+const BACKEND_AWAY =
+  /^(Mongo(ose)?(Network|NetworkTimeout|ServerSelection|NotConnected|TopologyClosed)Error|MaxRetriesPerRequestError)$/;
+
+function isBackendAway(err: { name?: unknown }): boolean {
+  return typeof err.name === 'string' && BACKEND_AWAY.test(err.name);
+}
+
 /**
- * Errors from outside the edge that still are the client's fault: koa-bodyparser's (raw-body /
+ * Errors from outside the edge that are the client's fault, or retryable: koa-bodyparser's (raw-body /
  * co-body carry `status` and `type`), zlib's for a body that does not decode, and other modules' exposed `validation` errors (a tampered
  * read-model cursor).
  */
@@ -47,6 +55,11 @@ function fromOthers(err: unknown): HttpError | null {
   // A body whose Content-Encoding (gzip, deflate) does not decode: zlib's errors carry no status.
   if (typeof code === 'string' && /^Z_[A-Z_]+$/.test(code)) {
     return new ValidationError('the body could not be decoded as its Content-Encoding says');
+  }
+  // A store the edge reads from is away (Mongo read models down or frozen, Redis gone past its
+  // retries): retryable, like readiness says, not an internal error.
+  if (isBackendAway(err)) {
+    return new OverloadedError(5, 'the store cannot read its data right now; try again shortly');
   }
   // An actor that did not answer in time (its role is down or far behind): try again shortly.
   if (isTimeout(err))

@@ -16,6 +16,9 @@ interface KeyChain {
  * blocking reads of new ones; entries of different keys run concurrently, those of one key
  * strictly in order (a chain of promises per key). A key in retry back-off holds only itself.
  */
+/** How long a stopping shard lets its in-flight work finish before giving up its retries. */
+const STOP_GRACE_MS = 5_000;
+
 export class ShardRunner {
   private closing = false;
   private fencedFlag = false;
@@ -24,6 +27,8 @@ export class ShardRunner {
   /** The loop waits here while `inflight` is at its limit; the next finished entry wakes it. */
   private slotFreed: (() => void) | null = null;
   private readonly abort = new AbortController();
+  /** Set when a stop gave up the work still in flight (not a failure to report). */
+  private givenUp = false;
   private readonly errors: RateLimitedLog;
   private tickTimer: NodeJS.Timeout | null = null;
   /** Last time the loop was known to make progress (the watchdog reads it). */
@@ -62,11 +67,23 @@ export class ShardRunner {
     this.done = this.run();
   }
 
-  /** Stop reading, finish in-flight work, flush commits and relays. */
+  /**
+   * Stop reading, finish in-flight work, flush commits and relays. Work still retrying after
+   * STOP_GRACE_MS (a subscriber whose store is down retries for as long as it takes) is given up:
+   * its entries stay pending, and the shard's next owner handles them, as after a crash.
+   */
   async stop(): Promise<void> {
     this.closing = true;
     this.reader.drop();
-    await this.done;
+    const giveUp = setTimeout(() => {
+      this.givenUp = true;
+      this.abort.abort(new Error('the shard is stopping: in-flight retries given up'));
+    }, STOP_GRACE_MS);
+    try {
+      await this.done;
+    } finally {
+      clearTimeout(giveUp);
+    }
   }
 
   /** The watchdog's remedy for a blocking read that silently stopped: a fresh connection. */
@@ -226,7 +243,7 @@ export class ShardRunner {
       // it (a message skipped, per-key order broken). What is left pending is re-read next run.
       if (!this.abort.signal.aborted) await work();
     } catch (err) {
-      this.fail(err);
+      if (!this.givenUp) this.fail(err);
     } finally {
       this.dispatched.delete(entryId);
       this.inflight--;

@@ -24,6 +24,9 @@ export function encodeCursor(pos: CursorPosition): string {
   return Buffer.from(JSON.stringify([pos.score, pos.id]), 'utf8').toString('base64url');
 }
 
+/** The largest time a JavaScript Date (and so a Mongo date) holds, in ms from the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
 /** Decodes a cursor; null stays null (first page). Throws InvalidCursorError for anything else. */
 export function decodeCursor(cursor: string | null): CursorPosition | null {
   if (cursor === null) return null;
@@ -38,6 +41,8 @@ export function decodeCursor(cursor: string | null): CursorPosition | null {
     parsed.length !== 2 ||
     typeof parsed[0] !== 'number' ||
     !Number.isFinite(parsed[0]) ||
+    // Scores are times (ms since the epoch): beyond what a Date holds is not one of ours.
+    Math.abs(parsed[0]) > MAX_DATE_MS ||
     typeof parsed[1] !== 'string'
   ) {
     throw new InvalidCursorError();

@@ -129,6 +129,19 @@ describe('appliance-store start: configuration errors and the embedded redis-ser
     expect(p.out().stderr + p.out().stdout).to.not.include('secret-pw');
   });
 
+  it('MongoDB unreachable at MONGO_URL: exit 2 with one line naming MONGO_URL, its redis-server stopped again', async () => {
+    const dataDir = newDataDir();
+    const p = start({
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      MONGO_URL: `mongodb://user:secret-pw@127.0.0.1:${await freePort()}/store`,
+    });
+    expect(await p.exited).to.equal(2);
+    expect(oneLine(p)).to.match(/^appliance-store: cannot reach MongoDB at MONGO_URL 127\.0\.0\.1:\d+: /);
+    expect(p.out().stderr + p.out().stdout).to.not.include('secret-pw');
+    await waitFor(() => redisServersIn(dataDir).length === 0, { what: 'no redis-server left running' });
+  });
+
   it('with REDIS_URL unset it runs its own redis-server under DATA_DIR and stops it on SIGTERM', async () => {
     const dataDir = newDataDir();
     const p = await ready(dataDir);

@@ -13,6 +13,8 @@ import { requireTool } from './tools.js';
 export interface FerretServer {
   /** `mongodb://127.0.0.1:PORT/` (append a database name). */
   readonly url: string;
+  /** The server's process (to freeze it with SIGSTOP in a test). */
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -56,7 +58,7 @@ export async function startFerret(): Promise<FerretServer> {
     await stop();
     throw err;
   }
-  return { url, stop };
+  return { url, pid: child.pid!, stop };
 }
 
 let shared: Promise<FerretServer> | null = null;

@@ -24,6 +24,9 @@ type Filter = Record<string, unknown>;
  * matches nothing; queries are keyset pages over compound indexes. Runs the same on MongoDB
  * and FerretDB 1.x (no TTL indexes, `$lookup` or aggregation).
  */
+/** A read or a write waiting longer than this on its socket fails (the edge answers 503). */
+const SOCKET_TIMEOUT_MS = 5_000;
+
 export class MongoReadModels implements ReadModels {
   /** Writes to one document run one at a time in this process (see KeyedLock for why). */
   private readonly lock = new KeyedLock();
@@ -46,14 +49,17 @@ export class MongoReadModels implements ReadModels {
    */
   static async connect(
     url: string,
-    { serverSelectionTimeoutMS = 10_000, batchWrites = true } = {},
+    { serverSelectionTimeoutMS = 5_000, batchWrites = true } = {},
   ): Promise<MongoReadModels> {
-    // No command buffering: while Mongo is away, reads fail at once (readiness goes 503) instead of queueing.
+    // No command buffering: while Mongo is away, reads fail at once (readiness goes 503) instead of
+    // queueing. A server that stops answering (frozen, a cut network) fails an operation after
+    // `socketTimeoutMS`, not after the driver's heartbeat gives up on it (≈ 45 s).
     const conn = createConnection(url, {
       bufferCommands: false,
       autoIndex: false,
       autoCreate: false,
       serverSelectionTimeoutMS,
+      socketTimeoutMS: SOCKET_TIMEOUT_MS,
     });
     try {
       await conn.asPromise();
