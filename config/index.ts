@@ -44,7 +44,11 @@ export interface Config {
   readonly seenRetentionMs: number;
   readonly requestTimeoutMs: number;
   readonly pspTimeoutMs: number;
-  /** How long after a charge in doubt the provider is asked again (and a charge it took voided). */
+  /**
+   * How long after a charge in doubt the provider is asked again (and a charge it took voided):
+   * a minute, so that a customer told to retry shortly, with the same Idempotency-Key, gets that
+   * charge (none more) for the order before it would be voided.
+   */
   readonly paymentSettleMs: number;
   readonly rateLimitPerMinute: number;
   /**

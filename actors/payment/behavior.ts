@@ -16,12 +16,6 @@ import {
   type PaymentState,
 } from './state.js';
 
-/**
- * A charge in doubt is asked about again after a minute: a customer told to retry shortly, with
- * the same Idempotency-Key, gets that charge (none more) for the order before it would be voided.
- */
-export const DEFAULT_SETTLE_AFTER_MS = 60_000;
-
 type PaymentResult = Extract<OrderCommand, { type: 'PaymentResult' }>;
 
 /** What the order is told about a payment that has an outcome (null: none yet). */
@@ -154,7 +148,7 @@ async function callProvider(
 /** The payment actor over a provider (the PSP client or the simulator). */
 export function createPaymentBehavior(
   provider: PaymentProvider,
-  options: PaymentOptions = { settleAfterMs: DEFAULT_SETTLE_AFTER_MS },
+  options: PaymentOptions,
 ): ActorBehavior<PaymentState, PaymentCommand> & { readonly durable: true } {
   const behavior = behaviorFrom({
     name: 'payment',

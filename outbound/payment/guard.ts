@@ -95,14 +95,13 @@ export function guardPaymentCalls(
     call: (attempt: AttemptContext) => Promise<T>,
     outcomeOf: (value: T) => PaymentCallOutcome,
   ): Promise<T | ProviderUnavailable> {
-    // Whether any attempt may have reached the provider: then a charge may have been taken.
-    let reached = false;
-    let attempts = 0;
-    let failures = 0;
+    // Attempts that may have been taken by the provider: started, and not failed in a way that
+    // proves nothing was charged (one cut off by the breaker's own timeout reports no failure).
+    let unsure = 0;
     const result = await breaker.run(() =>
       retryWithinBudget(
         (attempt) => {
-          attempts += 1;
+          unsure += 1;
           return call(attempt);
         },
         {
@@ -110,8 +109,7 @@ export function guardPaymentCalls(
           attemptTimeoutMs: options.timeoutMs,
           budgetMs,
           onFailedAttempt: (err, attemptNumber) => {
-            failures += 1;
-            if (!surelyNotCharged(err)) reached = true;
+            if (surelyNotCharged(err)) unsure -= 1;
             options.logger?.debug(
               { operation, idempotencyKey, attemptNumber, err },
               'payment attempt failed',
@@ -128,8 +126,7 @@ export function guardPaymentCalls(
     if (!result.rejected) {
       options.logger?.warn({ operation, idempotencyKey, err: result.error }, 'payment provider unavailable');
     }
-    // An attempt cut off by the breaker's own timeout reported no failure: it may have reached it.
-    const inDoubt = !result.rejected && (reached || attempts > failures);
+    const inDoubt = !result.rejected && unsure > 0;
     return { status: 'unavailable', retryAfterSeconds: result.retryAfterSeconds, inDoubt };
   }
 

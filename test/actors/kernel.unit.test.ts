@@ -137,7 +137,7 @@ describe('kernel', () => {
     };
     const names = [
       actors.orderBehavior,
-      actors.createPaymentBehavior(provider),
+      actors.createPaymentBehavior(provider, { settleAfterMs: 60_000 }),
       actors.storeBehavior,
       actors.createDeliveryBehavior(actors.roundRobinRoster(['k-1'])),
     ].map((b) => b.name);

@@ -34,7 +34,7 @@ describe('payment behaviour (runner, pre-step and policy)', () => {
 
   beforeEach(() => {
     fake = fakeProvider();
-    behavior = createPaymentBehavior(fake.provider);
+    behavior = createPaymentBehavior(fake.provider, { settleAfterMs: 60_000 });
   });
 
   const handle = (state: PaymentState, msg: Message): Promise<Handled<PaymentState>> =>
