@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * appliance-store start [--roles all|edge,order,payment,store,delivery,projector,notifier] [--port N]
- * Bad configuration: one line naming the variable, exit code 2. SIGTERM/SIGINT: graceful stop, exit 0.
+ * Bad configuration: one line naming the variable, exit code 2. SIGTERM/SIGINT: graceful stop, exit 0
+ * (exit 1 if it has not finished after STOP_TIMEOUT_MS, or at a second signal).
  */
 import { ConfigError, loadConfig, type CliOverrides } from '../config/index.js';
 import { startStore } from '../app/compose.js';
@@ -53,11 +54,24 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // SIGTERM/SIGINT: a graceful stop. One that has not finished after STOP_TIMEOUT_MS (Redis away:
+  // nothing can be flushed or released), or a second signal, ends the process with exit code 1:
+  // what was not finished stays pending for the shards' next owners, and the leases lapse.
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now; unfinished work stays pending for the next owners');
+      process.exit(1);
+    }
     stopping = true;
     log.info({ signal }, 'stopping');
+    setTimeout(() => {
+      log.error(
+        { stopTimeoutMs: config.stopTimeoutMs },
+        'the stop did not finish in time (is Redis reachable?); exiting: unfinished work stays pending for the next owners',
+      );
+      process.exit(1);
+    }, config.stopTimeoutMs);
     store.stop().then(
       () => process.exit(0),
       (err: unknown) => {

@@ -50,6 +50,8 @@ export interface Config {
    * charge (none more) for the order before it would be voided.
    */
   readonly paymentSettleMs: number;
+  /** A stop that has not finished after this gives up (Redis away): exit 1, leases lapse. */
+  readonly stopTimeoutMs: number;
   readonly rateLimitPerMinute: number;
   /**
    * Proxies in front of the edge whose X-Forwarded-For is trusted for the client's address (the
@@ -193,6 +195,7 @@ export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Conf
     requestTimeoutMs: int(env, 'REQUEST_TIMEOUT_MS', 8000, 100, 120_000),
     pspTimeoutMs: int(env, 'PSP_TIMEOUT_MS', 2000, 50, 60_000),
     paymentSettleMs: int(env, 'PAYMENT_SETTLE_MS', 60_000, 100, 86_400_000),
+    stopTimeoutMs: int(env, 'STOP_TIMEOUT_MS', 20_000, 1000, 600_000),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 10_000_000),
     trustProxyHops: int(env, 'TRUST_PROXY_HOPS', 0, 0, 10),
     overloadLag: int(env, 'OVERLOAD_LAG', 50_000, 1, 100_000_000),

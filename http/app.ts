@@ -16,6 +16,7 @@ import { observeMiddleware } from './observe.js';
 import { buildOpenApi } from './openapi.js';
 import { problemMiddleware } from './problem.js';
 import { rateLimitMiddleware } from './rate-limit.js';
+import { storeGuard } from './store-guard.js';
 import { mount, type Route } from './route.js';
 import { adminRoutes } from './routes/admin.js';
 import { authRoutes } from './routes/auth.js';
@@ -33,6 +34,12 @@ export const API_VERSION = '1.0.0';
 /** Largest body accepted (API.md: over 64 KiB is a 413). */
 const BODY_LIMIT_BYTES = 64 * 1024;
 export const JSON_LIMIT = `${BODY_LIMIT_BYTES / 1024}kb`;
+/** A read answers within this (503 after it), like the Mongo read models' socket timeout. */
+const READ_DEADLINE_MS = 5000;
+/** A command answers within the gateway's request timeout plus this (its own timeout answers first). */
+const WRITE_DEADLINE_MARGIN_MS = 2000;
+/** Redis away for this long: store routes answer 503 at once (a shorter blip is waited out). */
+const REDIS_AWAY_GRACE_MS = 1000;
 
 /**
  * A body that says it is over the limit is a 413 whatever its type: the body parser reads (and
@@ -99,7 +106,16 @@ export function createEdge(deps: AppDeps): Edge {
   const routers = [opsRouter];
   if (serveApi) {
     const apiRouter = new Router();
-    mount(apiRouter, api);
+    mount(
+      apiRouter,
+      api,
+      storeGuard({
+        redis: deps.redis,
+        readDeadlineMs: READ_DEADLINE_MS,
+        writeDeadlineMs: deps.config.requestTimeoutMs + WRITE_DEADLINE_MARGIN_MS,
+        graceMs: REDIS_AWAY_GRACE_MS,
+      }),
+    );
     app.use(bodyLimit);
     app.use(bodyParser({ enableTypes: ['json'], jsonLimit: JSON_LIMIT, strict: true }));
     app.use(authMiddleware(routeDeps.auth));

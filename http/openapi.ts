@@ -3,7 +3,7 @@
  * schemas: what the router validates is what the document says.
  */
 import { z } from 'zod';
-import type { Route } from './route.js';
+import { usesStore, type Route } from './route.js';
 import { Problem } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -54,6 +54,8 @@ const PROBLEM_TEXT: Readonly<Record<number, string>> = {
 function problemStatuses(r: Route): number[] {
   const s = new Set<number>([...r.problems, 500]);
   if (r.access !== 'public') [401, 403].forEach((n) => s.add(n));
+  // Its data store away or slow (store-guard.ts, problem.ts): 503 overloaded.
+  if (usesStore(r)) s.add(503);
   if (r.params || r.query || r.body || r.headers || r.method === 'post') s.add(400);
   if (r.method === 'post') s.add(413);
   if (!r.ops) s.add(429);

@@ -7,6 +7,8 @@ import { RateLimitedError } from './errors.js';
 import { RATE_LIMIT_LUA } from './rate-limit-lua.js';
 
 const WINDOW_MS = 60_000;
+/** The count may take this long; after it (Redis frozen or away) the request goes on uncounted. */
+const COUNT_DEADLINE_MS = 500;
 const SHA = createHash('sha1').update(RATE_LIMIT_LUA).digest('hex');
 
 export interface RateLimitOptions {
@@ -29,10 +31,27 @@ async function hit(redis: Redis | Cluster, key: string): Promise<[number, number
   return [count, ttl];
 }
 
+/** `hit`, or null when Redis is not connected or has not answered within COUNT_DEADLINE_MS. */
+async function hitSoon(redis: Redis | Cluster, key: string): Promise<[number, number] | null> {
+  if (redis.status !== 'ready') return null;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), COUNT_DEADLINE_MS);
+  });
+  const counted = hit(redis, key);
+  counted.catch(() => undefined);
+  try {
+    return await Promise.race([counted, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Per-caller rate limit held in Redis (a fixed one-minute window), so every edge replica counts
  * against one budget. The caller is the verified token's `sub`, else the client IP. When Redis
- * does not answer the request is let through: limiting is protection, not a reason to fail.
+ * does not answer (soon) the request is let through: limiting is protection, not a reason to fail
+ * or to wait; the routes that need Redis answer for themselves (`store-guard.ts`).
  */
 export function rateLimitMiddleware(opts: RateLimitOptions): Middleware {
   return async (ctx, next) => {
@@ -41,7 +60,7 @@ export function rateLimitMiddleware(opts: RateLimitOptions): Middleware {
     const window = Math.floor(Date.now() / WINDOW_MS);
     let result: [number, number] | null = null;
     try {
-      result = await hit(opts.redis, `${opts.keyPrefix}:rl:${caller}:${window}`);
+      result = await hitSoon(opts.redis, `${opts.keyPrefix}:rl:${caller}:${window}`);
     } catch (err) {
       opts.logger.warn({ err, reqId: edgeState(ctx).requestId }, 'rate limit skipped: redis did not answer');
     }

@@ -3,6 +3,7 @@ import type { Router } from '@koa/router';
 import { z } from 'zod';
 import { edgeState, type Principal, type UserRole } from './context.js';
 import { ForbiddenError, UnauthorizedError, ValidationError } from './errors.js';
+import type { Guard } from './store-guard.js';
 
 /**
  * One route, described once: the router runs it and `/openapi.json` is generated from the same
@@ -65,7 +66,13 @@ export interface Route {
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   readonly problems: readonly number[];
   readonly ops: boolean;
-  run(ctx: Context): Promise<void>;
+  /** Check, validate, then handle; `guard` (if given) wraps the handling only. */
+  run(ctx: Context, guard?: Guard): Promise<void>;
+}
+
+/** A route that reads or writes the store's data: every one that needs a token. */
+export function usesStore(r: Route): boolean {
+  return r.access !== 'public' && !r.ops;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
@@ -113,7 +120,7 @@ export function route<
   const A extends Access = Access,
 >(spec: RouteSpec<P, Q, B, H, A>): Route {
   const access: Access = spec.access;
-  const run = async (ctx: Context): Promise<void> => {
+  const run = async (ctx: Context, guard?: Guard): Promise<void> => {
     const caller = access === 'public' ? edgeState(ctx).principal : authorize(ctx, access);
     if (spec.body === undefined && hasJsonBody(ctx)) {
       throw new ValidationError('body: this call takes no body fields');
@@ -128,7 +135,8 @@ export function route<
       headers: spec.headers ? parse(spec.headers, pickHeaders(ctx, spec.headers), 'headers') : undefined,
       caller,
     } as RouteInput<P, Q, B, H, A>;
-    await spec.handle(ctx, input);
+    const handle = () => spec.handle(ctx, input);
+    await (guard ? guard(ctx, handle) : handle());
   };
   return {
     method: spec.method,
@@ -147,9 +155,13 @@ export function route<
   };
 }
 
-/** Register routes on a router; the router's path templates are what metrics label `route`. */
-export function mount(router: Router, routes: readonly Route[]): void {
+/**
+ * Register routes on a router; the router's path templates are what metrics label `route`.
+ * `guard` wraps the handling of the routes that use the store's data.
+ */
+export function mount(router: Router, routes: readonly Route[], guard?: Guard): void {
   for (const r of routes) {
-    router[r.method](r.path, (ctx) => r.run(ctx));
+    const own = usesStore(r) ? guard : undefined;
+    router[r.method](r.path, (ctx) => r.run(ctx, own));
   }
 }

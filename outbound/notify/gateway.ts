@@ -59,11 +59,15 @@ const NOOP_GATEWAY: NotificationGateway = {
 };
 
 export function createNotificationGateway(options: NotificationGatewayOptions): NotificationGateway {
+  // Exported from the start, both outcomes at 0, with or without a gateway (NOTIFY_URL unset): the
+  // dashboard and the alerts see the series, and docs/metrics.md holds for every process.
+  const posts = notificationsCounter(registryOrPrivate(options.registry));
+  posts.inc({ outcome: 'sent' }, 0);
+  posts.inc({ outcome: 'failed' }, 0);
   if (options.url === null) return NOOP_GATEWAY;
   const url = new URL(options.url);
   const timeoutMs = options.timeoutMs ?? 5000;
   const policy: RetryPolicy = { ...DEFAULT_NOTIFY_RETRY, ...options.retry };
-  const posts = notificationsCounter(registryOrPrivate(options.registry));
   const client = createJsonClient();
 
   async function attempt(message: NotificationMessage): Promise<void> {

@@ -222,14 +222,11 @@ describe('chart values: role groups and endpoints', () => {
   });
 
   it('gives a terminationGracePeriodSeconds that covers preStop, drain and the lease TTL, and refuses a shorter one', async () => {
-    const d = asDeployment(
-      one(
-        await render({ set: ['config.leaseTtlMs=30000', 'shutdown.drainSeconds=20'] }),
-        'Deployment',
-        `${FULLNAME}-order`,
-      ),
-    );
+    const manifests = await render({ set: ['config.leaseTtlMs=30000', 'shutdown.drainSeconds=20'] });
+    const d = asDeployment(one(manifests, 'Deployment', `${FULLNAME}-order`));
     expect(d.spec?.template.spec?.terminationGracePeriodSeconds).to.equal(5 + 20 + 30);
+    // The process gives up its stop after the drain (Redis away), well before the kubelet's SIGKILL.
+    expect(env(manifests).STOP_TIMEOUT_MS).to.equal('20000');
     await expectFailure(
       ['shutdown.terminationGracePeriodSeconds=10'],
       /terminationGracePeriodSeconds=10 is shorter/,

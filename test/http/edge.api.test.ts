@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../chart/helm.js';
 import { waitFor } from '../support/processes.js';
 import { freshRateLimitWindow } from '../support/rate-limit.js';
 import { RedisServer } from '../support/redis-server.js';
@@ -199,6 +202,16 @@ describe('API: the edge itself (real store on Redis)', () => {
       expect(res.text).to.match(/route="unmatched"/);
       expect(res.text).to.not.include('ord_abc');
       expect(res.text).to.include('appliance_orders_placed_total');
+    });
+
+    it('/metrics of a store with every role (and no NOTIFY_URL) declares every metric docs/metrics.md lists', async () => {
+      const doc = await readFile(join(REPO_ROOT, 'docs', 'metrics.md'), 'utf8');
+      const documented = [...doc.matchAll(/^\| `(appliance_[a-z_]+)` +\|/gm)].map((m) => m[1]!);
+      expect(documented.length).to.be.greaterThan(20);
+      const declared = new Set(
+        [...(await f.request('GET', '/metrics')).text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!),
+      );
+      expect(documented.filter((name) => !declared.has(name))).to.deep.equal([]);
     });
 
     it('without the edge role only the operations routes answer', async () => {

@@ -136,11 +136,15 @@ returns JSON {"types": [...], "cap": N} (cap 0: no worker role).
 {{- join ", " $m }}
 {{- end }}
 
+{{/* Seconds a stopping process gets to drain (the longer of shutdown.drainSeconds and the request timeout); the process gives up after it (STOP_TIMEOUT_MS). */}}
+{{- define "appliance-store.drainSeconds" -}}
+{{- max (int .Values.shutdown.drainSeconds) (div (add (int .Values.config.requestTimeoutMs) 999) 1000) }}
+{{- end }}
+
 {{/* Seconds a pod gets to stop: preStop sleep + drain + one lease TTL (so its leases lapse even if release fails). */}}
 {{- define "appliance-store.minGraceSeconds" -}}
-{{- $c := .Values.config }}
-{{- $drain := max (int .Values.shutdown.drainSeconds) (div (add (int $c.requestTimeoutMs) 999) 1000) }}
-{{- add (int .Values.shutdown.preStopSleepSeconds) $drain (div (add (int $c.leaseTtlMs) 999) 1000) }}
+{{- $drain := include "appliance-store.drainSeconds" . | int }}
+{{- add (int .Values.shutdown.preStopSleepSeconds) $drain (div (add (int .Values.config.leaseTtlMs) 999) 1000) }}
 {{- end }}
 
 {{- define "appliance-store.graceSeconds" -}}

@@ -1,0 +1,79 @@
+import type { Context } from 'koa';
+import type { Cluster, Redis } from 'ioredis';
+import { OverloadedError } from './errors.js';
+
+/**
+ * The guard of the routes that read or write the store's data (every API route but the public
+ * ones). Without it a request made while Redis is away waits in ioredis's offline queue, across
+ * reconnects, for minutes (measured: 125 to 233 s) before it fails: longer than any client or
+ * ingress waits, and it holds the connection all that time. So:
+ *
+ * - while the edge's Redis connection has been down for `graceMs` or more, such a route answers
+ *   503 `overloaded` at once, before it sends anything (a shorter blip is ridden out by the queue);
+ * - every such request answers within a deadline, also when Redis is up but answers nothing
+ *   (frozen, or a partition the socket has not noticed yet): 503 `overloaded`. A step or an order
+ *   may then still take effect (its command may already be in a mailbox), and the answer says so.
+ */
+export type Guard = (ctx: Context, work: () => Promise<void>) => Promise<void>;
+
+export interface StoreGuardOptions {
+  readonly redis: Redis | Cluster;
+  /** GET: how long a read may take. */
+  readonly readDeadlineMs: number;
+  /** POST: how long a command may take (more than the gateway's own request timeout). */
+  readonly writeDeadlineMs: number;
+  /** How long Redis may be away before requests are turned away at once. */
+  readonly graceMs: number;
+}
+
+const RETRY_AFTER_S = 5;
+
+/**
+ * Since when the connection has been seen away (null while it is ready). Seen at requests, not
+ * through the client's events: an edge adds no listeners to a client it shares. So the first
+ * request after Redis went away waits (within its deadline) and starts the clock.
+ */
+function awayTracker(redis: Redis | Cluster): () => number | null {
+  let since: number | null = null;
+  return () => {
+    if (redis.status === 'ready') since = null;
+    else since ??= Date.now();
+    return since;
+  };
+}
+
+export function storeGuard(opts: StoreGuardOptions): Guard {
+  const awaySince = awayTracker(opts.redis);
+  return async (ctx, work) => {
+    const since = awaySince();
+    if (since !== null && Date.now() - since >= opts.graceMs) {
+      throw new OverloadedError(
+        RETRY_AFTER_S,
+        'the store cannot reach its data right now; nothing was done: try again shortly',
+      );
+    }
+    const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
+    await withinDeadline(work(), write ? opts.writeDeadlineMs : opts.readDeadlineMs, () =>
+      write
+        ? new OverloadedError(
+            RETRY_AFTER_S,
+            'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome',
+          )
+        : new OverloadedError(RETRY_AFTER_S, 'the store cannot read its data right now; try again shortly'),
+    );
+  };
+}
+
+/** `work`, or `late()`'s error once `ms` have passed; a failure of `work` after that is dropped. */
+async function withinDeadline(work: Promise<void>, ms: number, late: () => Error): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+  });
+  work.catch(() => undefined);
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

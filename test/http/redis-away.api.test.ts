@@ -1,0 +1,120 @@
+/**
+ * The edge while its Redis is away (killed) or frozen (SIGSTOP): the routes that use the store's
+ * data answer 503 `overloaded` with Retry-After within seconds (before, a request waited in the
+ * client's offline queue for two to four minutes); public routes still answer; an order turned
+ * away while Redis was down was not charged, and is taken once Redis is back.
+ */
+import { expect } from 'chai';
+import { RedisServer } from '../support/redis-server.js';
+import { waitFor } from '../support/processes.js';
+import { startApiFixture, type ApiFixture, type ApiResponse } from './support/fixture.js';
+import { expectProblem, orderBody, placeOrder, uniqueUser } from './support/helpers.js';
+
+/** The read deadline (5 s) plus the rate limit's (0.5 s) plus slack for a loaded machine. */
+const ANSWERED_WITHIN_MS = 9000;
+
+describe('API: requests while Redis is away or frozen', function () {
+  this.timeout(120_000);
+  let redis: RedisServer;
+  let f: ApiFixture;
+  let aliceId: string;
+  let alice: string;
+  let orderId: string;
+
+  before(async () => {
+    redis = await RedisServer.start({ appendonly: true });
+    f = await startApiFixture({ redisUrl: redis.url });
+    aliceId = uniqueUser('alice');
+    alice = await f.tokenFor(aliceId, 'customer');
+    orderId = await placeOrder(f, aliceId);
+  });
+  after(async () => {
+    await f.close();
+    await redis.stop();
+  });
+
+  async function timed(send: () => Promise<ApiResponse>): Promise<{ res: ApiResponse; ms: number }> {
+    const t0 = Date.now();
+    const res = await send();
+    return { res, ms: Date.now() - t0 };
+  }
+
+  it('killed: store routes answer 503 overloaded with Retry-After within seconds; /products still 200; a refused order is not charged', async () => {
+    await redis.kill();
+    try {
+      const reads = [
+        `/orders/${orderId}`,
+        `/myPages/${orderId}`,
+        '/myPages',
+        '/messages',
+        `/payments/${orderId}`,
+      ];
+      for (const path of reads) {
+        const { res, ms } = await timed(() => f.request('GET', path, { token: alice }));
+        expectProblem(res, 503, 'overloaded');
+        expect(Number(res.headers.get('retry-after')), path).to.be.at.least(1);
+        expect(ms, `${path} answered within its deadline`).to.be.below(ANSWERED_WITHIN_MS);
+      }
+      // Redis has been away past the grace: turned away before anything is sent.
+      const key = `away-${aliceId}`;
+      const { res: placed, ms } = await timed(() =>
+        f.request('POST', '/orders', {
+          token: alice,
+          body: orderBody(),
+          headers: { 'Idempotency-Key': key },
+        }),
+      );
+      const problem = expectProblem(placed, 503, 'overloaded');
+      expect(problem.detail).to.match(/nothing was done/);
+      expect(ms).to.be.below(ANSWERED_WITHIN_MS);
+      expectProblem(
+        await f.request('POST', `/orders/${orderId}/cancel`, { token: alice }),
+        503,
+        'overloaded',
+      );
+      const products = await f.request('GET', '/products');
+      expect(products.status, 'the catalogue needs no Redis').to.equal(200);
+
+      await redis.launch();
+      await waitFor(
+        async () => (await f.request('GET', `/orders/${orderId}`, { token: alice })).status === 200,
+        {
+          what: 'reads answer again once Redis is back',
+          timeoutMs: 30_000,
+        },
+      );
+      const charged = await f.psp.chargeRequests();
+      const again = await f.request('POST', '/orders', {
+        token: alice,
+        body: orderBody(),
+        headers: { 'Idempotency-Key': key },
+      });
+      expect(again.status, 'the same key places the order now').to.equal(201);
+      expect(await f.psp.chargeRequests(), 'charged once, by the retry only').to.equal(charged + 1);
+      const order = await f.request('GET', `/orders/${orderId}`, { token: alice });
+      expect((order.body as { status: string }).status, 'the refused cancel did nothing').to.equal('Ordered');
+    } finally {
+      if (redis.pid === undefined) await redis.launch();
+    }
+  });
+
+  it('frozen (SIGSTOP): a read answers 503 overloaded within its deadline, and reads recover after SIGCONT', async () => {
+    const pid = redis.pid!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const { res, ms } = await timed(() => f.request('GET', `/orders/${orderId}`, { token: alice }));
+      expectProblem(res, 503, 'overloaded');
+      expect(Number(res.headers.get('retry-after'))).to.be.at.least(1);
+      expect(ms).to.be.below(ANSWERED_WITHIN_MS);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await waitFor(
+      async () => (await f.request('GET', `/orders/${orderId}`, { token: alice })).status === 200,
+      {
+        what: 'reads answer again after SIGCONT',
+        timeoutMs: 30_000,
+      },
+    );
+  });
+});
