@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { ActorRuntime } from '../streams/index.js';
+import { SCRAPE_DEADLINE_MS, within, type ActorRuntime } from '../streams/index.js';
 import type { AdminPort } from '../http/ports.js';
 
 /** The operations surface of `/admin/*`, read from the runtime. */
@@ -73,7 +73,9 @@ export function observeForeignMailboxes(
   let last: { at: number; p: Promise<void> } | null = null;
   const refresh = (): Promise<void> => {
     if (last && Date.now() - last.at < 500) return last.p;
-    const p = rt.stats(units).then(
+    // Within the runtime's scrape deadline: Redis away must not hold the scrape (see observe()).
+    if (!rt.redisReady()) return Promise.resolve();
+    const p = within(rt.stats(units), SCRAPE_DEADLINE_MS, () => []).then(
       (stats) => {
         for (const s of stats) {
           const l = { type: s.unit.group, shard: s.unit.shard };

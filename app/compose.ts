@@ -15,7 +15,7 @@ import {
   createNotificationGateway,
   createPaymentSimulator,
 } from '../outbound/index.js';
-import { ActorRuntime, closeQuietly, type RedisClient } from '../streams/index.js';
+import { ActorRuntime, closeQuietly, within, type RedisClient } from '../streams/index.js';
 import { createReadModels } from '../views/index.js';
 import type { ReadModels } from '../views/port.js';
 import { observeForeignMailboxes, runtimeAdmin } from './admin.js';
@@ -45,16 +45,19 @@ const noViews: ReadModels = new Proxy({} as ReadModels, {
       : () => Promise.reject(new Error(`read models are not available in this process (${String(prop)})`)),
 });
 
+/** The API's requests in flight get this long past the request timeout to finish at a stop. */
+const API_DRAIN_MARGIN_MS = 3000;
+
 /** How long `/readyz` waits for Redis (and Mongo) before it answers 503 (probes time out at 1 s). */
 const READY_CHECK_MS = 800;
 
 /** `check()`, or false when it has not answered within `ms`. */
 function withinMs(ms: number, check: () => Promise<boolean>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
+  return within(
+    check().catch(() => false),
+    ms,
+    () => false,
+  );
 }
 
 /**
@@ -214,11 +217,16 @@ async function startOn(
     runtime,
     edge,
     async stop() {
+      // Readiness 503 at once; the port stays open while the process drains, so probes and
+      // scrapes still get answers. The API's requests in flight finish first (their deadline is
+      // the request timeout plus the guard's margin), then the actors drain, and only then does
+      // the port close.
       closing = true;
-      // Stop taking connections, let in-flight requests finish, then drain the actors.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+      edge.drain.begin();
+      await within(edge.drain.idle(), config.requestTimeoutMs + API_DRAIN_MARGIN_MS, () => undefined);
       await runtime.stop();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
       await closed;
       await views.close();
       await closeQuietly(redis);

@@ -90,6 +90,9 @@ function url(env: Env, name: string, protocols: readonly string[]): string | nul
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);
   }
+  if (parsed.hostname === '') {
+    throw new ConfigError(name, `must name a host, like ${protocols[0]}//host:port`);
+  }
   return raw;
 }
 
@@ -146,7 +149,7 @@ export interface CliOverrides {
 
 /** Parse and validate; throws ConfigError naming the variable at the first problem. */
 export function loadConfig(env: Env = process.env, cli: CliOverrides = {}): Config {
-  const port = cli.port !== undefined ? parsePort(cli.port, '--port') : parsePort(env.PORT ?? '8088', 'PORT');
+  const port = cli.port !== undefined ? parsePort(cli.port, '--port') : parsePort(env.PORT || '8088', 'PORT');
   const roles = parseRoles(cli.roles ?? env.ROLES ?? 'all', cli.roles !== undefined ? '--roles' : 'ROLES');
   const authMode = oneOf(env, 'AUTH_MODE', ['dev', 'jwt'] as const, 'dev');
   // Empty counts as unset, as for every variable. A secret that verifies real tokens (jwt mode) must

@@ -10,6 +10,7 @@ import { createAuthenticator } from './auth.js';
 import { authMiddleware } from './auth.js';
 import { cachedBacklog } from './backlog.js';
 import type { AppDeps, RouteDeps } from './deps.js';
+import { createDrain, type Drain } from './drain.js';
 import { PayloadTooLargeError } from './errors.js';
 import { edgeMetrics } from './metrics.js';
 import { observeMiddleware } from './observe.js';
@@ -57,6 +58,8 @@ export interface Edge {
   readonly app: Koa;
   readonly routers: readonly Router[];
   readonly routes: readonly Route[];
+  /** The graceful stop of the API: begin, then wait for the requests in flight. */
+  readonly drain: Drain;
 }
 
 function apiRoutes(deps: RouteDeps): Route[] {
@@ -104,7 +107,9 @@ export function createEdge(deps: AppDeps): Edge {
   app.use(opsRouter.routes());
   app.use(opsRouter.allowedMethods());
   const routers = [opsRouter];
+  const drain = createDrain();
   if (serveApi) {
+    app.use(drain.middleware);
     const apiRouter = new Router();
     mount(
       apiRouter,
@@ -131,7 +136,7 @@ export function createEdge(deps: AppDeps): Edge {
     app.use(apiRouter.allowedMethods());
     routers.push(apiRouter);
   }
-  return { app, routers, routes };
+  return { app, routers, routes, drain };
 }
 
 /** The Koa app of the edge (or of the operations routes only, for processes without 'edge'). */

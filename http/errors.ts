@@ -172,6 +172,17 @@ export class NotReadyError extends HttpError {
   }
 }
 
+/** A process that is stopping turns new API requests away: another replica answers them. */
+export class StoppingError extends RetryLaterError {
+  override readonly name = 'StoppingError';
+  readonly code = 'not-ready';
+  readonly status = 503;
+  readonly title = 'This process is stopping';
+  override get expose(): boolean {
+    return true;
+  }
+}
+
 /** True for the error StoreGateway rejects with when an actor did not reply in time. */
 export function isTimeout(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'timeout';

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { within } from '../streams/deadline.js';
 import { edgeState } from './context.js';
 import { RateLimitedError } from './errors.js';
 import { RATE_LIMIT_LUA } from './rate-limit-lua.js';
@@ -32,19 +33,9 @@ async function hit(redis: Redis | Cluster, key: string): Promise<[number, number
 }
 
 /** `hit`, or null when Redis is not connected or has not answered within COUNT_DEADLINE_MS. */
-async function hitSoon(redis: Redis | Cluster, key: string): Promise<[number, number] | null> {
-  if (redis.status !== 'ready') return null;
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), COUNT_DEADLINE_MS);
-  });
-  const counted = hit(redis, key);
-  counted.catch(() => undefined);
-  try {
-    return await Promise.race([counted, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+function hitSoon(redis: Redis | Cluster, key: string): Promise<[number, number] | null> {
+  if (redis.status !== 'ready') return Promise.resolve(null);
+  return within<[number, number] | null>(hit(redis, key), COUNT_DEADLINE_MS, () => null);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Cluster, Redis } from 'ioredis';
+import { within } from '../streams/deadline.js';
 import { OverloadedError } from './errors.js';
 
 /**
@@ -53,27 +54,15 @@ export function storeGuard(opts: StoreGuardOptions): Guard {
       );
     }
     const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
-    await withinDeadline(work(), write ? opts.writeDeadlineMs : opts.readDeadlineMs, () =>
-      write
-        ? new OverloadedError(
-            RETRY_AFTER_S,
-            'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome',
-          )
-        : new OverloadedError(RETRY_AFTER_S, 'the store cannot read its data right now; try again shortly'),
+    await within(work(), write ? opts.writeDeadlineMs : opts.readDeadlineMs, () =>
+      Promise.reject(
+        write
+          ? new OverloadedError(
+              RETRY_AFTER_S,
+              'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome',
+            )
+          : new OverloadedError(RETRY_AFTER_S, 'the store cannot read its data right now; try again shortly'),
+      ),
     );
   };
-}
-
-/** `work`, or `late()`'s error once `ms` have passed; a failure of `work` after that is dropped. */
-async function withinDeadline(work: Promise<void>, ms: number, late: () => Error): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(late()), ms);
-  });
-  work.catch(() => undefined);
-  try {
-    await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,5 +1,5 @@
 /** The actor runtime on Redis Streams. */
-export { ActorRuntime, type RuntimeOptions, type SubscriberOptions } from './runtime.js';
+export { ActorRuntime, SCRAPE_DEADLINE_MS, type RuntimeOptions, type SubscriberOptions } from './runtime.js';
 export type {
   ActorBehavior,
   ActorContext,
@@ -23,3 +23,4 @@ export { Keys } from './keys.js';
 export { shardOf, fnv1a, rendezvousOwner } from './hash.js';
 export type { UnitStats, DeadLetter } from './inspect.js';
 export type { Unit } from './unit.js';
+export { within } from './deadline.js';

@@ -16,7 +16,11 @@ import type { RunnerEnv, Unit } from './unit.js';
 import { ensureGroup } from './stream-io.js';
 import { SubscriberHandling } from './subscriber-handling.js';
 import type { ActorBehavior, Address, Message, Subscriber } from './types.js';
+import { within } from './deadline.js';
 import { parseDeadLetterId, readDeadLetters, unitStats, type DeadLetter, type UnitStats } from './inspect.js';
+
+/** A scrape's refresh of the per-shard gauges waits this long for Redis (scrapes time out at 10 s). */
+export const SCRAPE_DEADLINE_MS = 2000;
 
 export interface RuntimeOptions {
   readonly redis: RedisClient;
@@ -190,6 +194,11 @@ export class ActorRuntime {
     return { state: parsed.s, version: parsed.v };
   }
 
+  /** Whether the command connection is up now (no round trip). */
+  redisReady(): boolean {
+    return this.opts.redis.status === 'ready';
+  }
+
   live(): boolean {
     return !this.coordinator?.stalled;
   }
@@ -249,12 +258,20 @@ export class ActorRuntime {
     }
   }
 
-  /** Per-shard gauges, refreshed on scrape for the groups this process runs. */
+  /**
+   * Per-shard gauges, refreshed on scrape for the groups this process runs. A scrape is answered
+   * within SCRAPE_DEADLINE_MS: while Redis is away (or frozen) it reports `appliance_redis_up 0`
+   * and the gauges' last values, instead of holding the scrape past Prometheus's timeout (the
+   * target would be down, and the alert on `appliance_redis_up` could never see its 0).
+   */
   private observe(): void {
     let last: { at: number; p: Promise<void> } | null = null;
+    const away = () => this.metrics.redisUp.set(0);
     const refresh = (): Promise<void> => {
       if (last && Date.now() - last.at < 500) return last.p;
-      const p = this.collect().catch(() => this.metrics.redisUp.set(0));
+      const p = this.redisReady()
+        ? within(this.collect(), SCRAPE_DEADLINE_MS, away).catch(away)
+        : Promise.resolve(away());
       last = { at: Date.now(), p };
       return p;
     };

@@ -104,6 +104,23 @@ describe('chart values: the ConfigMap', () => {
     expect(debug).to.not.equal(info);
   });
 
+  it('rolls the pods when the JWT secret changes', async () => {
+    const checksum = async (secret: string) => {
+      const d = asDeployment(
+        one(await render({ set: [`auth.jwtSecret=${secret}`] }), 'Deployment', `${FULLNAME}-edge`),
+      );
+      return d.spec?.template.metadata?.annotations?.['checksum/secret'];
+    };
+    const [a, a2, b] = await Promise.all([
+      checksum('a'.repeat(36)),
+      checksum('a'.repeat(36)),
+      checksum('b'.repeat(42)),
+    ]);
+    expect(a).to.match(/^[0-9a-f]{64}$/);
+    expect(a2).to.equal(a);
+    expect(b).to.not.equal(a);
+  });
+
   it('rejects a value that is not a whole number', async () => {
     await expectFailure(['config.leaseTtlMs=fast'], /config\.leaseTtlMs must be a positive whole number/);
   });

@@ -24,6 +24,10 @@ describe('config', () => {
     expect(Object.isFrozen(c)).to.equal(true);
   });
 
+  it('takes an empty PORT as unset, like every other variable', () => {
+    expect(loadConfig({ PORT: '' }).port).to.equal(8088);
+  });
+
   it('lets --port and --roles win over the environment', () => {
     const c = loadConfig({ PORT: '9000' }, { port: '9100', roles: 'edge,store' });
     expect(c.port).to.equal(9100);
@@ -37,6 +41,10 @@ describe('config', () => {
     ['--roles', {}, { roles: 'edge,bogus' }],
     ['REDIS_URL', { REDIS_URL: 'not a url' }, {}],
     ['REDIS_URL', { REDIS_URL: 'http://localhost:6379' }, {}],
+    ['REDIS_URL', { REDIS_URL: 'redis:foo' }, {}],
+    ['REDIS_URL', { REDIS_URL: 'rediss:abc' }, {}],
+    ['NOTIFY_URL', { NOTIFY_URL: 'http:' }, {}],
+    ['STOP_TIMEOUT_MS', { STOP_TIMEOUT_MS: '10' }, {}],
     ['REDIS_CLUSTER_NODES', { REDIS_CLUSTER_NODES: 'localhost' }, {}],
     ['MONGO_URL', { MONGO_URL: 'redis://x' }, {}],
     ['PSP_URL', { PSP_URL: 'ftp://psp' }, {}],

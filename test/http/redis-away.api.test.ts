@@ -1,8 +1,8 @@
 /**
  * The edge while its Redis is away (killed) or frozen (SIGSTOP): the routes that use the store's
  * data answer 503 `overloaded` with Retry-After within seconds (before, a request waited in the
- * client's offline queue for two to four minutes); public routes still answer; an order turned
- * away while Redis was down was not charged, and is taken once Redis is back.
+ * client's offline queue for two to four minutes); public routes and the metrics scrape still
+ * answer; an order turned away while Redis was down was not charged, and is taken once Redis is back.
  */
 import { expect } from 'chai';
 import { RedisServer } from '../support/redis-server.js';
@@ -74,6 +74,11 @@ describe('API: requests while Redis is away or frozen', function () {
       );
       const products = await f.request('GET', '/products');
       expect(products.status, 'the catalogue needs no Redis').to.equal(200);
+      // A scrape is answered, and says so: the alert on appliance_redis_up can fire.
+      const { res: scrape, ms: scrapeMs } = await timed(() => f.request('GET', '/metrics'));
+      expect(scrape.status).to.equal(200);
+      expect(scrape.text).to.match(/^appliance_redis_up 0$/m);
+      expect(scrapeMs, 'the scrape answered within its deadline').to.be.below(ANSWERED_WITHIN_MS);
 
       await redis.launch();
       await waitFor(
