@@ -25,6 +25,14 @@ function outcome<T extends { kind: string }>(reply: unknown, kinds: readonly str
 const STEP_KINDS = ['ok', 'not-found', 'not-cancellable', 'invalid-transition'] as const;
 
 /**
+ * How much earlier than the edge gives up the order stops counting on a placing's answer (its
+ * `answerBy`): room for the clocks' skew and for the commit to be readable when the edge looks.
+ */
+export function answerByMargin(timeoutMs: number): number {
+  return Math.min(2000, Math.floor(timeoutMs / 4));
+}
+
+/**
  * The edge's view of the store: commands are requests to the actors (waiting for their answer);
  * reads come from the actors' committed states, so a client reads its own writes.
  */
@@ -37,9 +45,10 @@ export function runtimeGateway(rt: ActorRuntime, timeoutMs: number): StoreGatewa
   };
   return {
     async placeOrder(cmd: PlaceOrderCommand): Promise<PlaceOrderOutcome> {
+      const answerBy = Date.now() + timeoutMs - answerByMargin(timeoutMs);
       const reply = await rt.request(
         { type: 'order', key: cmd.orderId },
-        { type: 'PlaceOrder', data: cmd },
+        { type: 'PlaceOrder', data: { ...cmd, answerBy } },
         timeoutMs,
       );
       return outcome<PlaceOrderOutcome>(reply, ['placed', 'declined', 'unavailable', 'key-reused']);

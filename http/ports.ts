@@ -14,7 +14,8 @@ import type {
 export type { DeliveryView, OrderView, PaymentView, PlaceOrderOutcome, StepOutcome };
 
 /** What `POST /orders` hands to the Order actor, already priced from the catalogue. */
-export type PlaceOrderCommand = PlaceOrderData;
+/** The placing as the route builds it; the gateway adds the deadline (`answerBy`). */
+export type PlaceOrderCommand = Omit<PlaceOrderData, 'answerBy'>;
 
 /**
  * What the edge asks of the store's actors. Commands go to the actors' mailboxes and wait for
@@ -29,7 +30,11 @@ export interface StoreGateway {
    * `key-reused` if the key placed it with another body; null when there is no such order of
    * this customer yet.
    */
-  replayOrder(orderId: string, customerId: string, requestHash: string): Promise<PlaceOrderOutcome | null>;
+  replayOrder(
+    orderId: string,
+    customerId: string,
+    requestHash: string | undefined,
+  ): Promise<PlaceOrderOutcome | null>;
   cancelOrder(orderId: string, customerId: string): Promise<StepOutcome>;
   acceptStoreOrder(orderId: string, staffId: string): Promise<StepOutcome>;
   packStoreOrder(orderId: string, staffId: string): Promise<StepOutcome>;

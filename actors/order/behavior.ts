@@ -10,7 +10,9 @@ import type { OrderEvent, OrderState } from './state.js';
  * - `OrderPlaced` → the store receives the order (F3);
  * - `CancellationRequested` → ask the delivery to cancel; it answers whether it was first (F8);
  * - `OrderCancelled` (the delivery cancelled, or none will start) → refund the payment and cancel
- *   the store order.
+ *   the store order;
+ * - `PlacementAbandoned` (approved after the customer was told no order was placed) → the payment
+ *   voids the charge.
  */
 export const orderPolicy: Policy<OrderState, OrderEvent> = (event) => {
   const orderId = event.data.orderId;
@@ -41,6 +43,8 @@ export const orderPolicy: Policy<OrderState, OrderEvent> = (event) => {
         sendTo('payment', orderId, { type: 'RefundPayment', data: {} }),
         sendTo('store', orderId, { type: 'CancelStoreOrder', data: {} }),
       ];
+    case 'PlacementAbandoned':
+      return [sendTo('payment', orderId, { type: 'AbandonCharge', data: {} })];
     case 'OrderRejected':
     case 'OrderStatusChanged':
     case 'WaiterAdded':

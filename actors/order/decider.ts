@@ -13,7 +13,7 @@ import {
   type Stamped,
 } from '../kernel.js';
 import type { StepOutcome } from '../outcomes.js';
-import type { OrderCommand, PaymentResultData } from './messages.js';
+import { pastAnswerBy, type OrderCommand, type PaymentResultData } from './messages.js';
 import { isEstablished, type EstablishedOrder, type OrderEvent, type OrderState } from './state.js';
 import { isKeyReused, placedAnswer, viewOf, type OrderView, type PlaceOrderOutcome } from './view.js';
 
@@ -49,6 +49,9 @@ function placeOrder(
   ctx: ActorContext,
 ): OrderDecision {
   const { orderId: _orderId, paymentToken, ...details } = command.data;
+  // Taken up after the edge stopped waiting (the order role was down or far behind): the customer
+  // was told no order was placed, so none is, and nothing is charged.
+  if (pastAnswerBy(details.answerBy, ctx.now)) return nothing;
   switch (state.status) {
     case 'None':
       return {
@@ -60,9 +63,18 @@ function placeOrder(
         return { events: [], reply: { kind: 'key-reused' } };
       }
       // A retried request: answer it too when the payment's outcome arrives.
-      return ctx.replyTo === null
-        ? nothing
-        : { events: [{ type: 'WaiterAdded', data: { replyTo: ctx.replyTo } }] };
+      if (ctx.replyTo === null) return nothing;
+      return {
+        events: [
+          {
+            type: 'WaiterAdded',
+            data: {
+              replyTo: ctx.replyTo,
+              ...(details.answerBy === undefined ? {} : { answerBy: details.answerBy }),
+            },
+          },
+        ],
+      };
     default:
       if (state.details.customerId !== details.customerId) return { events: [], reply: foreign };
       return { events: [], reply: placedAnswer(state, details.requestHash) };
@@ -77,6 +89,10 @@ function paymentResult(result: PaymentResultData, state: OrderState, ctx: ActorC
   let answer: (view: OrderView) => PlaceOrderOutcome;
   switch (result.outcome) {
     case 'approved':
+      // Every waiter gave up and was told no order was placed: none is, the charge is voided.
+      if (pastAnswerBy(state.answerBy, ctx.now)) {
+        return { events: [{ type: 'PlacementAbandoned', data: {} }] };
+      }
       events = [
         { type: 'OrderPlaced', data: { customerId, productId, quantity, amount, currency, address } },
         { type: 'OrderStatusChanged', data: { customerId, status: 'Ordered' } },
@@ -185,7 +201,8 @@ function decide(command: OrderCommand, state: OrderState, ctx: ActorContext): Or
 function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
   switch (event.type) {
     case 'PaymentRequested': {
-      const { customerId, productId, quantity, amount, currency, address, replyTo, requestHash } = event.data;
+      const { customerId, productId, quantity, amount, currency, address, replyTo, requestHash, answerBy } =
+        event.data;
       return {
         status: 'Paying',
         version: state.version,
@@ -193,13 +210,25 @@ function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
         details: { customerId, productId, quantity, amount, currency, address },
         waiters: replyTo === null ? [] : [replyTo],
         ...(requestHash === undefined ? {} : { requestHash }),
+        ...(answerBy === undefined || replyTo === null ? {} : { answerBy }),
       };
     }
-    case 'WaiterAdded':
-      return state.status === 'Paying'
-        ? { ...state, waiters: [...state.waiters, event.data.replyTo] }
-        : state;
+    case 'WaiterAdded': {
+      if (state.status !== 'Paying') return state;
+      const { answerBy: _previous, ...paying } = state;
+      // The latest deadline counts; a waiter without one (or a Paying without a waiter) has none.
+      const answerBy =
+        state.waiters.length === 0 || state.answerBy === undefined || event.data.answerBy === undefined
+          ? undefined
+          : Math.max(state.answerBy, event.data.answerBy);
+      return {
+        ...paying,
+        waiters: [...state.waiters, event.data.replyTo],
+        ...(answerBy === undefined ? {} : { answerBy }),
+      };
+    }
     case 'PaymentUnavailable':
+    case 'PlacementAbandoned':
       return { status: 'None', version: state.version };
     case 'OrderPlaced':
     case 'OrderRejected':

@@ -17,6 +17,17 @@ export interface PlaceOrderData extends OrderDetails {
    * while the edge's 24 h record of the key does.
    */
   readonly requestHash?: string;
+  /**
+   * When the edge stops waiting for the answer (ms since epoch, by the edge's clock, less a
+   * margin for the clocks' skew and the commit): a placing taken up after it is dropped, and a
+   * charge approved after it is voided, since the customer was told no order was placed (N1).
+   */
+  readonly answerBy?: number;
+}
+
+/** Past the edge's deadline (see PlaceOrderData.answerBy): nobody waits for this answer any more. */
+export function pastAnswerBy(answerBy: number | undefined, now: number): boolean {
+  return answerBy !== undefined && now > answerBy;
 }
 
 /** The payment actor's answer to `ChargePayment`. */
@@ -50,6 +61,7 @@ const schema: z.ZodType<OrderCommand> = z.discriminatedUnion('type', [
       quantity: orderDetails.quantity.max(10), // API.md's limit, checked again here
       paymentToken: id,
       requestHash: z.string().min(1).max(128).optional(),
+      answerBy: z.number().int().nonnegative().optional(),
     }),
   }),
   z.object({

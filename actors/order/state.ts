@@ -31,6 +31,8 @@ export type OrderState =
       readonly details: OrderDetails;
       readonly waiters: readonly ReplyAddress[];
       readonly requestHash?: string;
+      /** The last of the waiters' deadlines (absent: one waits without a deadline). */
+      readonly answerBy?: number;
     }
   | EstablishedOrder;
 
@@ -47,9 +49,18 @@ export type OrderEvent =
         readonly paymentToken: string;
         readonly replyTo: ReplyAddress | null;
         readonly requestHash?: string;
+        readonly answerBy?: number;
       };
     }
-  | { readonly type: 'WaiterAdded'; readonly data: { readonly replyTo: ReplyAddress } }
+  | {
+      readonly type: 'WaiterAdded';
+      readonly data: { readonly replyTo: ReplyAddress; readonly answerBy?: number };
+    }
+  /**
+   * The charge was approved after every waiter's deadline: the customer was told no order was
+   * placed, so none is, and the charge is voided (the payment is told to).
+   */
+  | { readonly type: 'PlacementAbandoned'; readonly data: Readonly<Record<string, never>> }
   /** The customer asked to cancel: the delivery is asked first (it may have been delivered). */
   | {
       readonly type: 'CancellationRequested';

@@ -72,6 +72,7 @@ export const paymentPolicy: Policy<PaymentState, PaymentEvent> = (event, state) 
       return [sendTo('payment', orderId, { type: 'SettleCharge', data }, afterMs)];
     }
     case 'OrphanCharged':
+    case 'ChargeAbandoned':
       return [sendTo('payment', orderId, { type: 'VoidCharge', data: { checks: 0 } })];
     case 'VoidDeferred':
       return [
@@ -140,6 +141,8 @@ async function callProvider(
       if (state.status !== 'Approved' || !state.orphan) return { ...command, refund: null };
       return { ...command, refund: await refundOf(provider, state, ctx) };
     }
+    case 'AbandonCharge':
+      return { type: 'AbandonCharge' };
     default:
       return unreachable(command, 'payment pre-step');
   }

@@ -149,6 +149,11 @@ function decide(command: PaymentInput, state: PaymentState): PaymentDecision {
       return settle(command, state);
     case 'VoidCharge':
       return voidCharge(command, state);
+    case 'AbandonCharge':
+      // Only a charge the order has not taken is abandoned (an orphan is being voided already).
+      return state.status === 'Approved' && !state.orphan
+        ? { events: [{ type: 'ChargeAbandoned', data: {} }] }
+        : nothing;
     default:
       return unreachable(command, 'payment decider');
   }
@@ -214,6 +219,8 @@ function evolve(state: PaymentState, event: Stamped<PaymentEvent>): PaymentState
       return state.status === 'None'
         ? { status: 'None', version: state.version, ...attemptOf(state) }
         : state;
+    case 'ChargeAbandoned':
+      return state.status === 'Approved' ? { ...state, orphan: true } : state;
     case 'ChargeVoided':
       // The next charge of this order is a new one, under a new idempotency key.
       return state.status === 'Approved' && state.orphan

@@ -23,7 +23,12 @@ export type PaymentCommand =
    */
   | { readonly type: 'SettleCharge'; readonly data: ChargePaymentData & { readonly checks: number } }
   /** Sent by the payment to itself: refund a charge no order was placed with (see SettleCharge). */
-  | { readonly type: 'VoidCharge'; readonly data: { readonly checks: number } };
+  | { readonly type: 'VoidCharge'; readonly data: { readonly checks: number } }
+  /**
+   * Sent by the order when the charge was approved after the customer had been told no order was
+   * placed (the edge's deadline passed): the charge is no order's, and is voided.
+   */
+  | { readonly type: 'AbandonCharge'; readonly data: Readonly<Record<string, never>> };
 
 const checks = z.number().int().nonnegative().max(1_000_000);
 
@@ -43,6 +48,7 @@ const schema: z.ZodType<PaymentCommand> = z.discriminatedUnion('type', [
     data: z.object({ orderId: id, customerId: id, ...money, paymentToken: id, checks }),
   }),
   z.object({ type: z.literal('VoidCharge'), data: z.object({ checks }) }),
+  z.object({ type: z.literal('AbandonCharge'), data: z.object({}).transform(() => ({})) }),
 ]);
 
 /** Decodes a mailbox entry; throws a TerminalError for anything malformed. */

@@ -59,7 +59,8 @@ export type PaymentInput =
       readonly type: 'VoidCharge';
       readonly data: { readonly checks: number };
       readonly refund: RefundResult | null;
-    };
+    }
+  | { readonly type: 'AbandonCharge' };
 
 type InDoubtCharge = ChargePaymentData & { readonly checks: number };
 
@@ -85,6 +86,8 @@ export type PaymentEvent =
         readonly chargeId: string;
       };
     }
+  /** The order was not placed with this approved charge (told too late): it is voided. */
+  | { readonly type: 'ChargeAbandoned'; readonly data: Readonly<Record<string, never>> }
   | { readonly type: 'ChargeVoided'; readonly data: { readonly refundId: string } }
   | { readonly type: 'VoidDeferred'; readonly data: { readonly checks: number } }
   /** A repeated `ChargePayment` after the outcome is known: answer again from the state. */

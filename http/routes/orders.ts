@@ -49,14 +49,17 @@ async function place(
     return await deps.gateway.placeOrder(cmd);
   } catch (err) {
     if (!isTimeout(err)) throw err;
-    // The order actor did not reply in time (its role down or far behind). Not
-    // `payment-unavailable`, which promises that nothing was charged: the command is in the order's
-    // mailbox and may still be paid. A retry with the same Idempotency-Key gets its real outcome.
     deps.metrics.ordersPlaced.inc({ outcome: 'timeout' });
-    throw new OverloadedError(
+    // The order did not answer in time (the payment slow, or the order role down or far behind).
+    // It stopped counting on this answer a little before now (the placing's `answerBy`): an order
+    // it placed by then is committed and answered from its state; otherwise none is placed, the
+    // placing is dropped if it was not taken up yet, and a charge approved later is voided.
+    const settled = await deps.gateway.replayOrder(cmd.orderId, cmd.customerId, cmd.requestHash);
+    if (settled) return settled;
+    throw new PaymentUnavailableError(
       RETRY_AFTER_BUSY_SECONDS,
-      `the store did not answer in time; order ${cmd.orderId} may still be placed: ` +
-        'retry with the same Idempotency-Key to get its outcome',
+      `the order could not be paid in time; no order ${cmd.orderId} was placed and nothing is charged ` +
+        'for it (a charge that completes later is refunded), try again shortly',
     );
   }
 }

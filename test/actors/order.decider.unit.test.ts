@@ -196,6 +196,56 @@ describe('order decider', () => {
     });
   });
 
+  describe("the edge's deadline (answerBy)", () => {
+    const by = (answerBy: number): OrderCommand => ({
+      type: 'PlaceOrder',
+      data: { orderId: KEY, ...details, paymentToken: 'tok_visa', answerBy },
+    });
+    const requestedBy = (answerBy: number, replyTo = r1): OrderEvent => ({
+      type: 'PaymentRequested',
+      data: { ...details, paymentToken: 'tok_visa', replyTo, answerBy },
+    });
+
+    it('a placing taken up after it is dropped: no payment asked, no answer', () => {
+      given([])
+        .when(by(NOW - 1), { replyTo: r1 })
+        .thenNothing()
+        .reply(undefined);
+    });
+
+    it('a placing taken up before it asks for the payment as usual', () => {
+      given([])
+        .when(by(NOW + 1000), { replyTo: r1 })
+        .then([requestedBy(NOW + 1000)])
+        .state({ status: 'Paying', answerBy: NOW + 1000 });
+    });
+
+    it('approved after every waiter gave up: no order is placed, nobody is answered, the charge is abandoned', () => {
+      given([requestedBy(NOW - 1)])
+        .when(approved)
+        .then([{ type: 'PlacementAbandoned', data: {} }])
+        .replies(undefined)
+        .state({ status: 'None' });
+    });
+
+    it('a later waiter extends it: approved in time for that one, the order is placed and both are answered', () => {
+      const order = view('Ordered');
+      given([requestedBy(NOW - 1), { type: 'WaiterAdded', data: { replyTo: r2, answerBy: NOW + 1000 } }])
+        .when(approved)
+        .then([placed, changed('Ordered')])
+        .replies([
+          { to: r1, body: { kind: 'placed', order } },
+          { to: r2, body: { kind: 'placed', order } },
+        ]);
+    });
+
+    it('declined after it: rejected as usual (nothing was charged)', () => {
+      given([requestedBy(NOW - 1)])
+        .when(declined)
+        .then([rejected, changed('Rejected')]);
+    });
+  });
+
   describe('PaymentResult', () => {
     it('approved: the order is placed and every waiting request is answered', () => {
       const order = view('Ordered');

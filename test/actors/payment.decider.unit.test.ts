@@ -22,6 +22,10 @@ const refund = (result: Extract<PaymentInput, { type: 'RefundPayment' }>['refund
 const approvedEvent: PaymentEvent = { type: 'PaymentApproved', data: { ...money, chargeId: 'ch-1' } };
 const declinedEvent: PaymentEvent = { type: 'PaymentDeclined', data: money };
 const refundedEvent: PaymentEvent = { type: 'PaymentRefunded', data: { ...money, refundId: 'rf-1' } };
+const voidIt = (
+  result: Extract<PaymentInput, { type: 'VoidCharge' }>['refund'],
+  checks = 0,
+): PaymentInput => ({ type: 'VoidCharge', data: { checks }, refund: result });
 const deferred = (failures: number): PaymentEvent => ({ type: 'RefundDeferred', data: { failures } });
 
 describe('payment decider', () => {
@@ -109,10 +113,6 @@ describe('payment decider', () => {
       result: Extract<PaymentInput, { type: 'SettleCharge' }>['charge'],
       checks = 0,
     ): PaymentInput => ({ type: 'SettleCharge', data: { ...data, checks }, charge: result });
-    const voidIt = (
-      result: Extract<PaymentInput, { type: 'VoidCharge' }>['refund'],
-      checks = 0,
-    ): PaymentInput => ({ type: 'VoidCharge', data: { checks }, refund: result });
     const orphan: PaymentEvent = { type: 'OrphanCharged', data: { ...money, chargeId: 'ch-1' } };
 
     it('unavailable in doubt: the customer is told, and the provider will be asked again', () => {
@@ -182,6 +182,27 @@ describe('payment decider', () => {
       given([unavailable, inDoubt, orphan])
         .when(refund({ status: 'succeeded', refundId: 'rf-x' }))
         .thenNothing();
+    });
+  });
+
+  describe('AbandonCharge (the order was approved after the customer was told no order was placed)', () => {
+    const abandon: PaymentInput = { type: 'AbandonCharge' };
+    const abandoned: PaymentEvent = { type: 'ChargeAbandoned', data: {} };
+
+    it('an approved charge becomes an orphan, voided like one; a same-key retry may still adopt it', () => {
+      given([approvedEvent]).when(abandon).then([abandoned]).state({ status: 'Approved', orphan: true });
+      given([approvedEvent, abandoned])
+        .when(voidIt({ status: 'succeeded', refundId: 'rf-1' }))
+        .then([{ type: 'ChargeVoided', data: { refundId: 'rf-1' } }])
+        .state({ status: 'None', attempt: 2 });
+      given([approvedEvent, abandoned]).when(charge(null)).then([approvedEvent]);
+    });
+
+    it('anything else is left alone: no charge, a declined one, an orphan already, a refunded one', () => {
+      given([]).when(abandon).thenNothing();
+      given([declinedEvent]).when(abandon).thenNothing();
+      given([approvedEvent, abandoned]).when(abandon).thenNothing();
+      given([approvedEvent, refundedEvent]).when(abandon).thenNothing();
     });
   });
 

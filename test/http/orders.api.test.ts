@@ -384,11 +384,11 @@ describe('API: orders while the order actors do not answer (no order role runnin
   });
   after(() => f.close());
 
-  it('503 overloaded with Retry-After when the order actor does not reply in time (not payment-unavailable: it may still be paid)', async () => {
+  it('503 payment-unavailable with Retry-After when the order actor does not reply in time: no order was placed', async () => {
     const t0 = Date.now();
     const res = await f.request('POST', '/orders', { token: alice, body: orderBody() });
-    expectProblem(res, 503, 'overloaded');
-    expect((res.body as { detail: string }).detail).to.match(/may still be placed.*same Idempotency-Key/);
+    const problem = expectProblem(res, 503, 'payment-unavailable');
+    expect(problem.detail).to.match(/no order ord_\S+ was placed and nothing is charged/);
     expect(Number(res.headers.get('retry-after'))).to.be.greaterThan(0);
     expect(Date.now() - t0).to.be.below(3000);
   });
@@ -526,5 +526,95 @@ describe('API: a charge in doubt (the provider slower than its timeout) is voide
     // No order, no payment, nothing on my page.
     expectProblem(await f.request('GET', `/orders/${orderId}`, { token: alice }), 404, 'not-found');
     expectProblem(await f.request('GET', `/payments/${orderId}`, { token: alice }), 404, 'not-found');
+  });
+});
+
+describe('API: the answer "no order was placed" after a timeout holds (N1)', () => {
+  it('taken up after the edge gave up (the order role down), the placing is dropped: no order, nothing charged; the retry is charged once', async () => {
+    const f = await startApiFixture({
+      roles: ['edge', 'payment', 'store', 'delivery', 'projector', 'notifier'],
+      env: { REQUEST_TIMEOUT_MS: '300' },
+    });
+    let late: ApiFixture | null = null;
+    try {
+      const aliceId = uniqueUser('alice');
+      const alice = await f.tokenFor(aliceId, 'customer');
+      const key = 'k-late-pickup';
+      const orderId = orderIdFor(aliceId, key);
+      const send = () =>
+        f.request('POST', '/orders', {
+          token: alice,
+          body: orderBody(),
+          headers: { 'idempotency-key': key },
+        });
+      expectProblem(await send(), 503, 'payment-unavailable');
+      // The order role comes back and takes the placing up, after its deadline.
+      late = await startApiFixture({ roles: ['order'], join: f });
+      await waitFor(
+        async () => {
+          const rows = (
+            await f.request('GET', '/admin/mailboxes', { token: await f.tokenFor('ops', 'admin') })
+          ).body as { items: { type: string; lag: number; pending: number }[] };
+          return rows.items.filter((r) => r.type === 'order').every((r) => r.lag === 0 && r.pending === 0);
+        },
+        { what: 'the order mailboxes handled' },
+      );
+      expect(await f.psp.chargeRequests(), 'nothing charged').to.equal(0);
+      expectProblem(await f.request('GET', `/orders/${orderId}`, { token: alice }), 404, 'not-found');
+      const retried = await send();
+      expect(retried.status, retried.text).to.equal(201);
+      expect((await f.psp.stats()).charges[`charge:${orderId}`]).to.include({
+        status: 'approved',
+        requests: 1,
+      });
+    } finally {
+      await late?.close();
+      await f.close();
+    }
+  });
+
+  it('approved after the edge gave up (a slow provider), the charge is voided and no order placed; the retry is charged and placed', async () => {
+    // The provider answers after 1.5 s, within its own timeout (3 s) but after the edge's 1 s.
+    const f = await startApiFixture({ env: { REQUEST_TIMEOUT_MS: '1000', PSP_TIMEOUT_MS: '3000' } });
+    try {
+      const aliceId = uniqueUser('alice');
+      const alice = await f.tokenFor(aliceId, 'customer');
+      const key = 'k-late-approval';
+      const orderId = orderIdFor(aliceId, key);
+      const send = () =>
+        f.request('POST', '/orders', {
+          token: alice,
+          body: orderBody(),
+          headers: { 'idempotency-key': key },
+        });
+      await f.psp.setMode('slow', 1500);
+      try {
+        expectProblem(await send(), 503, 'payment-unavailable');
+      } finally {
+        await f.psp.setMode('up');
+      }
+      const books = await waitFor(
+        async () => {
+          const b = await pspBooks(f, orderId);
+          return b.charge && b.refund ? b : null;
+        },
+        { what: 'the late charge refunded' },
+      );
+      expect(books.charge).to.include({ status: 'approved' });
+      expect(books.refund).to.include({ requests: 1 });
+      expectProblem(await f.request('GET', `/orders/${orderId}`, { token: alice }), 404, 'not-found');
+      expectProblem(await f.request('GET', `/payments/${orderId}`, { token: alice }), 404, 'not-found');
+      const retried = await send();
+      expect(retried.status, retried.text).to.equal(201);
+      // A new charge under the order's next key: the voided one stays refunded.
+      const stats = await f.psp.stats();
+      expect(stats.charges[`charge:${orderId}:2`]).to.include({ status: 'approved' });
+      expect(Object.keys(stats.refunds).filter((k) => k.startsWith(`refund:${orderId}`))).to.have.length(1);
+      expect((await f.request('GET', `/payments/${orderId}`, { token: alice })).body).to.include({
+        status: 'Approved',
+      });
+    } finally {
+      await f.close();
+    }
   });
 });
