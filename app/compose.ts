@@ -46,7 +46,9 @@ const noViews: ReadModels = new Proxy({} as ReadModels, {
 });
 
 /** The API's requests in flight get this long past the request timeout to finish at a stop. */
-const API_DRAIN_MARGIN_MS = 3000;
+const API_DRAIN_MARGIN_MS = 4000;
+/** What a stop keeps for the actors after the API drain (5 s of retries, then the release). */
+const ACTOR_STOP_BUDGET_MS = 7000;
 
 /** How long `/readyz` waits for Redis (and Mongo) before it answers 503 (probes time out at 1 s). */
 const READY_CHECK_MS = 800;
@@ -223,7 +225,11 @@ async function startOn(
       // the port close.
       closing = true;
       edge.drain.begin();
-      await within(edge.drain.idle(), config.requestTimeoutMs + API_DRAIN_MARGIN_MS, () => undefined);
+      const drainMs = Math.min(
+        config.requestTimeoutMs + API_DRAIN_MARGIN_MS,
+        Math.max(0, config.stopTimeoutMs - ACTOR_STOP_BUDGET_MS),
+      );
+      await within(edge.drain.idle(), drainMs, () => undefined);
       await runtime.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

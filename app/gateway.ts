@@ -1,4 +1,4 @@
-import type { ActorRuntime } from '../streams/index.js';
+import { RequestTimeoutError, type ActorRuntime } from '../streams/index.js';
 import {
   orderView,
   replayAnswer,
@@ -25,8 +25,8 @@ function outcome<T extends { kind: string }>(reply: unknown, kinds: readonly str
 const STEP_KINDS = ['ok', 'not-found', 'not-cancellable', 'invalid-transition'] as const;
 
 /**
- * How much earlier than the edge gives up the order stops counting on a placing's answer (its
- * `answerBy`): room for the clocks' skew and for the commit to be readable when the edge looks.
+ * How much earlier than the edge gives up the order stops taking a placing up (its `answerBy`):
+ * room for the clocks' skew. Also how long the edge then waits for `AbandonPlacement`'s answer.
  */
 export function answerByMargin(timeoutMs: number): number {
   return Math.min(2000, Math.floor(timeoutMs / 4));
@@ -44,13 +44,24 @@ export function runtimeGateway(rt: ActorRuntime, timeoutMs: number): StoreGatewa
     return s ? (s.state as S) : null;
   };
   return {
-    async placeOrder(cmd: PlaceOrderCommand): Promise<PlaceOrderOutcome> {
-      const answerBy = Date.now() + timeoutMs - answerByMargin(timeoutMs);
-      const reply = await rt.request(
-        { type: 'order', key: cmd.orderId },
-        { type: 'PlaceOrder', data: { ...cmd, answerBy } },
-        timeoutMs,
-      );
+    async placeOrder(cmd: PlaceOrderCommand, deadlineAt?: number): Promise<PlaceOrderOutcome> {
+      const order = { type: 'order', key: cmd.orderId };
+      const margin = answerByMargin(timeoutMs);
+      const now = Date.now();
+      // Both waits end before the edge's own deadline for the request (the guard answers then).
+      const waitMs = Math.min(timeoutMs, (deadlineAt ?? Number.POSITIVE_INFINITY) - now - margin - 500);
+      const answerBy = now + waitMs - margin;
+      if (answerBy <= now) throw new RequestTimeoutError('order', waitMs);
+      let reply: unknown;
+      try {
+        reply = await rt.request(order, { type: 'PlaceOrder', data: { ...cmd, answerBy } }, waitMs);
+      } catch (err) {
+        if (!(err instanceof RequestTimeoutError)) throw err;
+        // No answer in time: the order gives the placing up, or answers the outcome it has by now.
+        // Without an answer to that either, the outcome is unknown (the edge says so).
+        const abandon = { type: 'AbandonPlacement', data: { customerId: cmd.customerId, answerBy } };
+        reply = await rt.request(order, abandon, margin);
+      }
       return outcome<PlaceOrderOutcome>(reply, ['placed', 'declined', 'unavailable', 'key-reused']);
     },
     async getOrder(orderId) {

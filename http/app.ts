@@ -37,8 +37,11 @@ const BODY_LIMIT_BYTES = 64 * 1024;
 export const JSON_LIMIT = `${BODY_LIMIT_BYTES / 1024}kb`;
 /** A read answers within this (503 after it), like the Mongo read models' socket timeout. */
 const READ_DEADLINE_MS = 5000;
-/** A command answers within the gateway's request timeout plus this (its own timeout answers first). */
-const WRITE_DEADLINE_MARGIN_MS = 2000;
+/**
+ * A command answers within the gateway's request timeout plus this: its own timeout, and for an
+ * order the question whether it was placed meanwhile (at most 2 s more), answer first.
+ */
+const WRITE_DEADLINE_MARGIN_MS = 3000;
 /** Redis away for this long: store routes answer 503 at once (a shorter blip is waited out). */
 const REDIS_AWAY_GRACE_MS = 1000;
 

@@ -18,6 +18,8 @@ export interface EdgeState {
   principal: Principal | null;
   /** Why the token was refused, thrown only when a route needs a caller. */
   authError: UnauthorizedError | null;
+  /** When the store guard answers 503 whatever the handler is doing (ms since epoch). */
+  deadlineAt?: number;
 }
 
 /** Koa types `ctx.state` loosely; this is the one place that gives it a shape. */

@@ -23,7 +23,11 @@ export type PlaceOrderCommand = Omit<PlaceOrderData, 'answerBy'>;
  * 'timeout'); reads come from the actors' own states (read-your-writes).
  */
 export interface StoreGateway {
-  placeOrder(cmd: PlaceOrderCommand): Promise<PlaceOrderOutcome>;
+  /**
+   * Place and pay; `deadlineAt` (ms since epoch) is when the edge answers anyway. A timeout
+   * rejection means the outcome is unknown: the placing may still be paid.
+   */
+  placeOrder(cmd: PlaceOrderCommand, deadlineAt?: number): Promise<PlaceOrderOutcome>;
   getOrder(orderId: string): Promise<OrderView | null>;
   /**
    * A replayed keyed `POST /orders`, answered from the order's committed state: its outcome, or

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { Cluster, Redis } from 'ioredis';
 import { within } from '../streams/deadline.js';
+import { edgeState } from './context.js';
 import { OverloadedError } from './errors.js';
 
 /**
@@ -54,7 +55,10 @@ export function storeGuard(opts: StoreGuardOptions): Guard {
       );
     }
     const write = ctx.method !== 'GET' && ctx.method !== 'HEAD';
-    await within(work(), write ? opts.writeDeadlineMs : opts.readDeadlineMs, () =>
+    const ms = write ? opts.writeDeadlineMs : opts.readDeadlineMs;
+    // The handler sees it: an order is not sent to be placed once the answer may be a 503.
+    edgeState(ctx).deadlineAt = Date.now() + ms;
+    await within(work(), ms, () =>
       Promise.reject(
         write
           ? new OverloadedError(

@@ -276,13 +276,25 @@ export class ActorRuntime {
       return p;
     };
     const m = this.metrics;
-    for (const g of [m.length, m.lag, m.pending, m.oldestPendingAge, m.hasOwner, m.outbox, m.deadLetters]) {
+    // `appliance_redis_up` too: read at the scrape it was refreshed for, not the next one.
+    for (const g of [
+      m.length,
+      m.lag,
+      m.pending,
+      m.oldestPendingAge,
+      m.hasOwner,
+      m.outbox,
+      m.deadLetters,
+      m.redisUp,
+    ]) {
       (g as unknown as { collect?: () => Promise<void> }).collect = refresh;
     }
   }
 
   private async collect(): Promise<void> {
     const units = this.groups.flatMap((g) => g.units);
+    // A process without groups (an edge alone) asks Redis nothing else: a PING says it answers.
+    if (units.length === 0) await this.opts.redis.ping();
     const stats = await this.stats(units);
     const m = this.metrics;
     const dead = new Map<string, number>();

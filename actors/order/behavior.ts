@@ -11,8 +11,8 @@ import type { OrderEvent, OrderState } from './state.js';
  * - `CancellationRequested` → ask the delivery to cancel; it answers whether it was first (F8);
  * - `OrderCancelled` (the delivery cancelled, or none will start) → refund the payment and cancel
  *   the store order;
- * - `PlacementAbandoned` (approved after the customer was told no order was placed) → the payment
- *   voids the charge.
+ * - `PlacementAbandoned` (the payment's outcome came after the placing was given up) → the payment
+ *   voids the charge, if it was approved.
  */
 export const orderPolicy: Policy<OrderState, OrderEvent> = (event) => {
   const orderId = event.data.orderId;
@@ -47,6 +47,7 @@ export const orderPolicy: Policy<OrderState, OrderEvent> = (event) => {
       return [sendTo('payment', orderId, { type: 'AbandonCharge', data: {} })];
     case 'OrderRejected':
     case 'OrderStatusChanged':
+    case 'PlacementGivenUp':
     case 'WaiterAdded':
     case 'PaymentUnavailable':
     case 'RefundRecorded':

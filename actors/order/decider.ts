@@ -84,15 +84,17 @@ function placeOrder(
 function paymentResult(result: PaymentResultData, state: OrderState, ctx: ActorContext): OrderDecision {
   // Only the answer to a pending charge counts; a late or repeated one changes nothing.
   if (state.status !== 'Paying') return nothing;
+  // Every waiter gave up and was told no order was placed: none is (an approved charge is voided;
+  // a decline leaves no Rejected order either). The decision rests on the mailbox's order of
+  // AbandonPlacement and this answer, not on clocks, so a redelivery decides the same.
+  if (state.abandoned && result.outcome !== 'unavailable') {
+    return { events: [{ type: 'PlacementAbandoned', data: {} }] };
+  }
   const { customerId, productId, quantity, amount, currency, address } = state.details;
   let events: OrderEvent[];
   let answer: (view: OrderView) => PlaceOrderOutcome;
   switch (result.outcome) {
     case 'approved':
-      // Every waiter gave up and was told no order was placed: none is, the charge is voided.
-      if (pastAnswerBy(state.answerBy, ctx.now)) {
-        return { events: [{ type: 'PlacementAbandoned', data: {} }] };
-      }
       events = [
         { type: 'OrderPlaced', data: { customerId, productId, quantity, amount, currency, address } },
         { type: 'OrderStatusChanged', data: { customerId, status: 'Ordered' } },
@@ -120,6 +122,34 @@ function paymentResult(result: PaymentResultData, state: OrderState, ctx: ActorC
   if (!isEstablished(after)) throw new Error('order decider: a paid or declined order must be established');
   const body = answer(viewOf(after));
   return { events, replies: state.waiters.map((to) => ({ to, body })) };
+}
+
+/** The answer an edge gets when a placing is given up or nothing was placed: try again. */
+const notPlaced: PlaceOrderOutcome = { kind: 'unavailable', retryAfterSeconds: 1 };
+
+/**
+ * The edge stopped waiting for a placing's answer: the outcome if there is one now, else the
+ * placing is given up, unless a later request of the same order (a retry) still waits.
+ */
+function abandonPlacement(
+  command: Extract<OrderCommand, { type: 'AbandonPlacement' }>,
+  state: OrderState,
+): OrderDecision {
+  const { customerId, answerBy } = command.data;
+  switch (state.status) {
+    case 'None':
+      return { events: [], reply: notPlaced };
+    case 'Paying':
+      if (state.details.customerId !== customerId) return { events: [], reply: foreign };
+      if (state.abandoned) return { events: [], reply: notPlaced };
+      // A retry waits longer (or without a deadline): it gets the outcome; this request is told to
+      // try again, which reaches the same placing.
+      if (state.answerBy === undefined || state.answerBy > answerBy) return { events: [], reply: notPlaced };
+      return { events: [{ type: 'PlacementGivenUp', data: {} }], reply: notPlaced };
+    default:
+      if (state.details.customerId !== customerId) return { events: [], reply: foreign };
+      return { events: [], reply: placedAnswer(state, undefined) };
+  }
 }
 
 /**
@@ -177,6 +207,8 @@ function decide(command: OrderCommand, state: OrderState, ctx: ActorContext): Or
       return placeOrder(command, state, ctx);
     case 'PaymentResult':
       return paymentResult(command.data, state, ctx);
+    case 'AbandonPlacement':
+      return abandonPlacement(command, state);
     case 'CancelOrder':
       return cancelOrder(command.data.customerId, state, ctx);
     case 'StoreOrderAccepted':
@@ -215,18 +247,26 @@ function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
     }
     case 'WaiterAdded': {
       if (state.status !== 'Paying') return state;
-      const { answerBy: _previous, ...paying } = state;
+      // A retry of a given-up placing takes it up again (the payment's outcome places it).
+      const { answerBy: _previous, abandoned: _given, ...paying } = state;
       // The latest deadline counts; a waiter without one (or a Paying without a waiter) has none.
+      // After the placing was given up nobody else waits: the new waiter's deadline alone counts.
+      const added = event.data.answerBy;
+      const before = state.abandoned ? null : state.waiters.length === 0 ? undefined : state.answerBy;
       const answerBy =
-        state.waiters.length === 0 || state.answerBy === undefined || event.data.answerBy === undefined
-          ? undefined
-          : Math.max(state.answerBy, event.data.answerBy);
+        before === null
+          ? added
+          : before === undefined || added === undefined
+            ? undefined
+            : Math.max(before, added);
       return {
         ...paying,
         waiters: [...state.waiters, event.data.replyTo],
         ...(answerBy === undefined ? {} : { answerBy }),
       };
     }
+    case 'PlacementGivenUp':
+      return state.status === 'Paying' ? { ...state, waiters: [], abandoned: true } : state;
     case 'PaymentUnavailable':
     case 'PlacementAbandoned':
       return { status: 'None', version: state.version };

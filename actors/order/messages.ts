@@ -19,8 +19,8 @@ export interface PlaceOrderData extends OrderDetails {
   readonly requestHash?: string;
   /**
    * When the edge stops waiting for the answer (ms since epoch, by the edge's clock, less a
-   * margin for the clocks' skew and the commit): a placing taken up after it is dropped, and a
-   * charge approved after it is voided, since the customer was told no order was placed (N1).
+   * margin for the clocks' skew): a placing taken up after it is dropped, since the customer is
+   * told no order was placed (N1). A placing taken up in time is given up by `AbandonPlacement`.
    */
   readonly answerBy?: number;
 }
@@ -40,6 +40,15 @@ export type OrderCommand =
   /** A request from the edge: answered once the payment's outcome is known. */
   | { readonly type: 'PlaceOrder'; readonly data: PlaceOrderData }
   | { readonly type: 'PaymentResult'; readonly data: PaymentResultData }
+  /**
+   * A request from the edge whose wait for `PlaceOrder`'s answer ended: the outcome if the order
+   * was placed or declined by now; else the placing is given up (unless a later request of it
+   * still waits: `answerBy`), and a charge approved after this is voided.
+   */
+  | {
+      readonly type: 'AbandonPlacement';
+      readonly data: { readonly customerId: string; readonly answerBy: number };
+    }
   /** A request from the edge (the owner cancels). */
   | { readonly type: 'CancelOrder'; readonly data: { readonly customerId: string } }
   // Told by the other actors' policies, so the order follows its lifecycle.
@@ -71,6 +80,10 @@ const schema: z.ZodType<OrderCommand> = z.discriminatedUnion('type', [
       z.object({ outcome: z.literal('declined') }),
       z.object({ outcome: z.literal('unavailable'), retryAfterSeconds: z.number().int().nonnegative() }),
     ]),
+  }),
+  z.object({
+    type: z.literal('AbandonPlacement'),
+    data: z.object({ customerId: id, answerBy: z.number().int().nonnegative() }),
   }),
   z.object({ type: z.literal('CancelOrder'), data: z.object({ customerId: id }) }),
   z.object({ type: z.literal('StoreOrderAccepted'), data: empty }),

@@ -33,6 +33,8 @@ export type OrderState =
       readonly requestHash?: string;
       /** The last of the waiters' deadlines (absent: one waits without a deadline). */
       readonly answerBy?: number;
+      /** Every waiter gave up (AbandonPlacement): the payment's outcome places no order. */
+      readonly abandoned?: true;
     }
   | EstablishedOrder;
 
@@ -56,9 +58,11 @@ export type OrderEvent =
       readonly type: 'WaiterAdded';
       readonly data: { readonly replyTo: ReplyAddress; readonly answerBy?: number };
     }
+  /** Every waiter gave up and was told no order was placed (AbandonPlacement). */
+  | { readonly type: 'PlacementGivenUp'; readonly data: Readonly<Record<string, never>> }
   /**
-   * The charge was approved after every waiter's deadline: the customer was told no order was
-   * placed, so none is, and the charge is voided (the payment is told to).
+   * The payment's outcome came after the placing was given up: no order; an approved charge is
+   * voided (the payment is told to).
    */
   | { readonly type: 'PlacementAbandoned'; readonly data: Readonly<Record<string, never>> }
   /** The customer asked to cancel: the delivery is asked first (it may have been delivered). */

@@ -27,7 +27,7 @@ import {
   StepAccepted,
 } from '../schemas.js';
 import { answerStep } from './steps.js';
-import type { Principal } from '../context.js';
+import { edgeState, type Principal } from '../context.js';
 
 /** Retry-After when the store itself is behind or did not answer in time. */
 const RETRY_AFTER_BUSY_SECONDS = 5;
@@ -44,22 +44,22 @@ export async function visibleOrder(deps: RouteDeps, caller: Principal, orderId: 
 async function place(
   deps: RouteDeps,
   cmd: Parameters<RouteDeps['gateway']['placeOrder']>[0],
+  deadlineAt: number | undefined,
 ): Promise<PlaceOrderOutcome> {
   try {
-    return await deps.gateway.placeOrder(cmd);
+    // A placing the order did not answer in time is given up, and answered "not placed" (503
+    // payment-unavailable: nothing is charged, a late charge is refunded), unless it was placed.
+    return await deps.gateway.placeOrder(cmd, deadlineAt);
   } catch (err) {
     if (!isTimeout(err)) throw err;
+    // Not even that was answered (the order role down or stalled): the outcome is unknown. Not
+    // `payment-unavailable`, which promises that nothing was charged. A retry with the same
+    // Idempotency-Key gets the real outcome.
     deps.metrics.ordersPlaced.inc({ outcome: 'timeout' });
-    // The order did not answer in time (the payment slow, or the order role down or far behind).
-    // It stopped counting on this answer a little before now (the placing's `answerBy`): an order
-    // it placed by then is committed and answered from its state; otherwise none is placed, the
-    // placing is dropped if it was not taken up yet, and a charge approved later is voided.
-    const settled = await deps.gateway.replayOrder(cmd.orderId, cmd.customerId, cmd.requestHash);
-    if (settled) return settled;
-    throw new PaymentUnavailableError(
+    throw new OverloadedError(
       RETRY_AFTER_BUSY_SECONDS,
-      `the order could not be paid in time; no order ${cmd.orderId} was placed and nothing is charged ` +
-        'for it (a charge that completes later is refunded), try again shortly',
+      `the store did not answer in time; order ${cmd.orderId} may still be placed: ` +
+        'retry with the same Idempotency-Key to get its outcome',
     );
   }
 }
@@ -151,17 +151,21 @@ export function orderRoutes(deps: RouteDeps): Route[] {
           );
         }
         await answer(
-          await place(deps, {
-            orderId,
-            customerId: caller.sub,
-            productId: product.id,
-            quantity: body.quantity,
-            amount: product.price * body.quantity,
-            currency: product.currency,
-            address: body.address,
-            paymentToken: body.paymentToken,
-            ...(keyed ? { requestHash: keyed.hash } : {}),
-          }),
+          await place(
+            deps,
+            {
+              orderId,
+              customerId: caller.sub,
+              productId: product.id,
+              quantity: body.quantity,
+              amount: product.price * body.quantity,
+              currency: product.currency,
+              address: body.address,
+              paymentToken: body.paymentToken,
+              ...(keyed ? { requestHash: keyed.hash } : {}),
+            },
+            edgeState(ctx).deadlineAt,
+          ),
         );
       },
     }),

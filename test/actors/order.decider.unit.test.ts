@@ -220,29 +220,68 @@ describe('order decider', () => {
         .state({ status: 'Paying', answerBy: NOW + 1000 });
     });
 
-    it('approved after every waiter gave up: no order is placed, nobody is answered, the charge is abandoned', () => {
+    const abandon = (answerBy: number, customerId = 'c-1'): OrderCommand => ({
+      type: 'AbandonPlacement',
+      data: { customerId, answerBy },
+    });
+    const givenUp: OrderEvent = { type: 'PlacementGivenUp', data: {} };
+    const abandonedEvent: OrderEvent = { type: 'PlacementAbandoned', data: {} };
+    const notPlaced = { kind: 'unavailable', retryAfterSeconds: 1 } as const;
+
+    it('AbandonPlacement while paying: given up, "not placed"; the approval then places no order and the charge is abandoned', () => {
       given([requestedBy(NOW - 1)])
+        .when(abandon(NOW - 1), { replyTo: r1 })
+        .then([givenUp])
+        .reply(notPlaced)
+        .state({ status: 'Paying', abandoned: true, waiters: [] });
+      given([requestedBy(NOW - 1), givenUp])
         .when(approved)
-        .then([{ type: 'PlacementAbandoned', data: {} }])
+        .then([abandonedEvent])
         .replies(undefined)
         .state({ status: 'None' });
     });
 
-    it('a later waiter extends it: approved in time for that one, the order is placed and both are answered', () => {
-      const order = view('Ordered');
-      given([requestedBy(NOW - 1), { type: 'WaiterAdded', data: { replyTo: r2, answerBy: NOW + 1000 } }])
-        .when(approved)
-        .then([placed, changed('Ordered')])
-        .replies([
-          { to: r1, body: { kind: 'placed', order } },
-          { to: r2, body: { kind: 'placed', order } },
-        ]);
+    it('a decline after it leaves no Rejected order either', () => {
+      given([requestedBy(NOW - 1), givenUp])
+        .when(declined)
+        .then([abandonedEvent])
+        .state({ status: 'None' });
     });
 
-    it('declined after it: rejected as usual (nothing was charged)', () => {
+    it('AbandonPlacement after the outcome: the outcome (placed or declined), nothing given up', () => {
+      given(ordered)
+        .when(abandon(NOW - 1), { replyTo: r1 })
+        .then([])
+        .reply({ kind: 'placed', order: view('Ordered', EARLIER) });
+      given([])
+        .when(abandon(NOW - 1), { replyTo: r1 })
+        .then([])
+        .reply(notPlaced);
+    });
+
+    it('AbandonPlacement while a retry with a later deadline still waits: nothing given up', () => {
+      given([requestedBy(NOW - 1), { type: 'WaiterAdded', data: { replyTo: r2, answerBy: NOW + 1000 } }])
+        .when(abandon(NOW - 1), { replyTo: r1 })
+        .then([])
+        .reply(notPlaced);
+    });
+
+    it('a retry after the placing was given up takes it up again: the approval places the order', () => {
+      const order = view('Ordered');
+      given([
+        requestedBy(NOW - 1),
+        givenUp,
+        { type: 'WaiterAdded', data: { replyTo: r2, answerBy: NOW + 1000 } },
+      ])
+        .when(approved)
+        .then([placed, changed('Ordered')])
+        .replies([{ to: r2, body: { kind: 'placed', order } }]);
+    });
+
+    it('an approval in time, with nobody given up, places the order whatever the clock says', () => {
       given([requestedBy(NOW - 1)])
-        .when(declined)
-        .then([rejected, changed('Rejected')]);
+        .when(approved)
+        .then([placed, changed('Ordered')]);
     });
   });
 

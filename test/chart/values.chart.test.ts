@@ -196,6 +196,15 @@ describe('chart values: autoscaling limits', () => {
 });
 
 describe('chart values: role groups and endpoints', () => {
+  it('rolls one group at a time to a new image (groupOverrides.<group>.imageTag)', async () => {
+    const manifests = await render({ set: ['image.tag=1.0.0', 'groupOverrides.payment.imageTag=1.1.0'] });
+    const image = (group: string) =>
+      asDeployment(one(manifests, 'Deployment', `${FULLNAME}-${group}`)).spec?.template.spec?.containers[0]
+        ?.image;
+    expect(image('payment')).to.equal('appliance-store:1.1.0');
+    expect(image('order')).to.equal('appliance-store:1.0.0');
+  });
+
   it('rejects an unknown role and a role in two groups', async () => {
     await expectFailure(
       ['roleGroups[0].name=a', 'roleGroups[0].roles={order,billing}'],
@@ -238,12 +247,13 @@ describe('chart values: role groups and endpoints', () => {
     );
   });
 
-  it('gives a terminationGracePeriodSeconds that covers preStop, drain and the lease TTL, and refuses a shorter one', async () => {
+  it('gives a terminationGracePeriodSeconds that covers preStop, the process stop and the lease TTL, and refuses a shorter one', async () => {
     const manifests = await render({ set: ['config.leaseTtlMs=30000', 'shutdown.drainSeconds=20'] });
     const d = asDeployment(one(manifests, 'Deployment', `${FULLNAME}-order`));
-    expect(d.spec?.template.spec?.terminationGracePeriodSeconds).to.equal(5 + 20 + 30);
-    // The process gives up its stop after the drain (Redis away), well before the kubelet's SIGKILL.
-    expect(env(manifests).STOP_TIMEOUT_MS).to.equal('20000');
+    // preStop + the process's stop (drain 20 + an order's last question 4 + the actors 7) + lease TTL.
+    expect(d.spec?.template.spec?.terminationGracePeriodSeconds).to.equal(5 + (20 + 4 + 7) + 30);
+    // The process gives up its stop after that (Redis away), before the kubelet's SIGKILL.
+    expect(env(manifests).STOP_TIMEOUT_MS).to.equal('31000');
     await expectFailure(
       ['shutdown.terminationGracePeriodSeconds=10'],
       /terminationGracePeriodSeconds=10 is shorter/,

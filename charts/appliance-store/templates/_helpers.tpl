@@ -136,15 +136,20 @@ returns JSON {"types": [...], "cap": N} (cap 0: no worker role).
 {{- join ", " $m }}
 {{- end }}
 
-{{/* Seconds a stopping process gets to drain (the longer of shutdown.drainSeconds and the request timeout); the process gives up after it (STOP_TIMEOUT_MS). */}}
+{{/* Seconds the API may drain at a stop: the longer of shutdown.drainSeconds and the request timeout. */}}
 {{- define "appliance-store.drainSeconds" -}}
 {{- max (int .Values.shutdown.drainSeconds) (div (add (int .Values.config.requestTimeoutMs) 999) 1000) }}
 {{- end }}
 
-{{/* Seconds a pod gets to stop: preStop sleep + drain + one lease TTL (so its leases lapse even if release fails). */}}
+{{/* Seconds a stopping process gets (STOP_TIMEOUT_MS): the drain, 4 s for an order's last question (app/compose.ts API_DRAIN_MARGIN_MS), 7 s for the actors to finish and release their shards (5 s of retries, then the release). */}}
+{{- define "appliance-store.stopSeconds" -}}
+{{- add (include "appliance-store.drainSeconds" . | int) 4 7 }}
+{{- end }}
+
+{{/* Seconds a pod gets to stop: preStop sleep + the process's stop + one lease TTL (so its leases lapse even if release fails). */}}
 {{- define "appliance-store.minGraceSeconds" -}}
-{{- $drain := include "appliance-store.drainSeconds" . | int }}
-{{- add (int .Values.shutdown.preStopSleepSeconds) $drain (div (add (int .Values.config.leaseTtlMs) 999) 1000) }}
+{{- $stop := include "appliance-store.stopSeconds" . | int }}
+{{- add (int .Values.shutdown.preStopSleepSeconds) $stop (div (add (int .Values.config.leaseTtlMs) 999) 1000) }}
 {{- end }}
 
 {{- define "appliance-store.graceSeconds" -}}
