@@ -56,11 +56,15 @@ export function runtimeGateway(rt: ActorRuntime, timeoutMs: number): StoreGatewa
       try {
         reply = await rt.request(order, { type: 'PlaceOrder', data: { ...cmd, answerBy } }, waitMs);
       } catch (err) {
-        if (!(err instanceof RequestTimeoutError)) throw err;
-        // No answer in time: the order gives the placing up, or answers the outcome it has by now.
-        // Without an answer to that either, the outcome is unknown (the edge says so).
+        // No answer in time, or the connection failed with the placing perhaps in the mailbox: the
+        // order gives the placing up, or answers the outcome it has by now. Without an answer to
+        // that either, the outcome is unknown: a timeout, which the edge answers "may still be placed".
         const abandon = { type: 'AbandonPlacement', data: { customerId: cmd.customerId, answerBy } };
-        reply = await rt.request(order, abandon, margin);
+        try {
+          reply = await rt.request(order, abandon, margin);
+        } catch {
+          throw err instanceof RequestTimeoutError ? err : new RequestTimeoutError('order', waitMs);
+        }
       }
       return outcome<PlaceOrderOutcome>(reply, ['placed', 'declined', 'unavailable', 'key-reused']);
     },
