@@ -151,7 +151,10 @@ async function startOn(
   if (roles.has('store')) runtime.actor(storeBehavior);
   if (roles.has('delivery'))
     runtime.actor(createDeliveryBehavior(redisRoster(redis, runtime.keys, config.couriers)));
-  if (roles.has('projector')) runtime.subscriber(projector(views));
+  // Read-model writes are retried for as long as the store is away (a Mongo outage is not a poison
+  // message); an event that does not decode still goes to the dead letters at once.
+  if (roles.has('projector'))
+    runtime.subscriber(projector(views), { maxAttempts: Infinity, maxBackoffMs: 10_000 });
   if (roles.has('notifier')) {
     const gateway = createNotificationGateway({ url: config.notifyUrl, registry, logger: log });
     // Messages are retried for as long as the gateway is down (at least once, never dropped).

@@ -10,7 +10,7 @@ import { startApiFixture, type ApiFixture } from './support/fixture.js';
 import { expectProblem, placeOrder, uniqueUser } from './support/helpers.js';
 
 describe('API: reads while the Mongo read models are away (real FerretDB)', function () {
-  this.timeout(90_000);
+  this.timeout(150_000);
   let ferret: FerretServer;
   let f: ApiFixture;
   let alice: string;
@@ -51,6 +51,42 @@ describe('API: reads while the Mongo read models are away (real FerretDB)', func
       timeoutMs: 30_000,
       what: 'my page readable again',
     });
+  });
+
+  it('frozen for longer than MAX_DELIVERIES retries: the projector keeps retrying, nothing is dead-lettered, my page catches up', async () => {
+    const bobId = uniqueUser('bob');
+    const bob = await f.tokenFor(bobId, 'customer');
+    const admin = await f.tokenFor('ops', 'admin');
+    const retried = async (): Promise<number> => {
+      const text = (await f.request('GET', '/metrics')).text;
+      const m = /^appliance_messages_retried_total\{type="projector"\} (\d+)/m.exec(text);
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await retried();
+    process.kill(ferret.pid, 'SIGSTOP');
+    let id: string;
+    try {
+      id = await placeOrder(f, bobId);
+      // Past the 4 retries after which a failing event used to go to the dead letters.
+      await waitFor(async () => (await retried()) >= before + 5, {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+        what: 'the projector retrying past MAX_DELIVERIES',
+      });
+    } finally {
+      process.kill(ferret.pid, 'SIGCONT');
+    }
+    await waitFor(
+      async () => {
+        const page = await f.request('GET', `/myPages/${id}`, { token: bob });
+        return page.status === 200 && (page.body as { paymentStatus: string }).paymentStatus === 'Approved';
+      },
+      { timeoutMs: 30_000, what: 'my page caught up' },
+    );
+    const dead = (await f.request('GET', '/admin/dead-letters', { token: admin })).body as {
+      items: { type: string }[];
+    };
+    expect(dead.items.filter((d) => d.type === 'projector')).to.deep.equal([]);
   });
 
   it('stopped: reads answer 503 overloaded, and orders are still taken', async () => {
