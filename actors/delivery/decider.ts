@@ -11,6 +11,8 @@ function complete(courierId: string | null, state: DeliveryState): DeliveryDecis
   if (!isDelivery(state)) return notFound;
   // Another courier must not learn that the delivery exists.
   if (courierId !== null && courierId !== state.courierId) return notFound;
+  // Completed again (a retry after a 503 that said it may still take effect): the same answer.
+  if (state.status === 'Delivered') return { events: [], reply: { kind: 'ok', status: 'Delivered' } };
   if (state.status !== 'Started')
     return { events: [], reply: { kind: 'invalid-transition', status: state.status } };
   return {

@@ -11,7 +11,7 @@ import { isStoreOrder, type StoreEvent, type StoreState } from './state.js';
 type StoreDecision = Decision<StoreEvent, StepOutcome>;
 const nothing: StoreDecision = { events: [] };
 
-/** A staff step: only from `from`, to `to`. */
+/** A staff step: only from `from`, to `to`; asked again once done, it answers the same. */
 function step(state: StoreState, from: StoreOrderStatus, to: 'Accepted' | 'Packed'): StoreDecision {
   switch (state.status) {
     case 'None':
@@ -20,6 +20,8 @@ function step(state: StoreState, from: StoreOrderStatus, to: 'Accepted' | 'Packe
       // The order was cancelled before the store saw it.
       return { events: [], reply: { kind: 'invalid-transition', status: 'Cancelled' } };
     default: {
+      // The same step again (a retry after a 503 that said it may still take effect): its outcome.
+      if (state.status === to) return { events: [], reply: { kind: 'ok', status: to } };
       if (state.status !== from)
         return { events: [], reply: { kind: 'invalid-transition', status: state.status } };
       const data = { customerId: state.customerId };

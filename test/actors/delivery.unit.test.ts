@@ -72,11 +72,11 @@ describe('delivery decider', () => {
       given([tombstoned]).when(complete(null)).thenNothing().reply({ kind: 'not-found' });
     });
 
-    it('delivered or cancelled already: invalid transition', () => {
+    it('delivered already: the same answer again (a retry after a 503); cancelled: invalid transition', () => {
       given([started, completed])
         .when(complete('k-1'))
         .thenNothing()
-        .reply({ kind: 'invalid-transition', status: 'Delivered' });
+        .reply({ kind: 'ok', status: 'Delivered' });
       given([started, cancelled])
         .when(complete(null))
         .thenNothing()

@@ -66,7 +66,11 @@ describe('store decider (OrderManagement)', () => {
         .state({ status: 'Accepted', receivedAt: EARLIER, updatedAt: NOW });
     });
 
-    for (const status of ['Accepted', 'Packed', 'Cancelled'] as const) {
+    it('accepted already: the same answer again, nothing changes (a retry after a 503)', () => {
+      given(histories.Accepted).when(accept).thenNothing().reply({ kind: 'ok', status: 'Accepted' });
+    });
+
+    for (const status of ['Packed', 'Cancelled'] as const) {
       it(`from ${status}: invalid transition`, () => {
         given(histories[status]).when(accept).thenNothing().reply({ kind: 'invalid-transition', status });
       });
@@ -93,7 +97,11 @@ describe('store decider (OrderManagement)', () => {
         .state({ status: 'Packed' });
     });
 
-    for (const status of ['Received', 'Packed', 'Cancelled'] as const) {
+    it('packed already: the same answer again, no second delivery (a retry after a 503)', () => {
+      given(histories.Packed).when(pack).thenNothing().reply({ kind: 'ok', status: 'Packed' });
+    });
+
+    for (const status of ['Received', 'Cancelled'] as const) {
       it(`from ${status}: invalid transition`, () => {
         given(histories[status]).when(pack).thenNothing().reply({ kind: 'invalid-transition', status });
       });

@@ -60,7 +60,12 @@ describe('API: store, delivery, payments, my page, messages, admin (real store o
     const accepted = await f.request('POST', `/ordermanagements/${id}/accept`, { token: staff });
     expect(accepted.status).to.equal(202);
     expect(accepted.body).to.deep.equal({ orderId: id, status: 'Accepted' });
+    // A step sent again (the retry a 503 asks for) gets the same answer; it is not done twice.
+    const again = await f.request('POST', `/ordermanagements/${id}/accept`, { token: staff });
+    expect([again.status, again.body]).to.deep.equal([202, { orderId: id, status: 'Accepted' }]);
     expect((await f.request('POST', `/ordermanagements/${id}/pack`, { token: staff })).status).to.equal(202);
+    const packedAgain = await f.request('POST', `/ordermanagements/${id}/pack`, { token: staff });
+    expect([packedAgain.status, packedAgain.body]).to.deep.equal([202, { orderId: id, status: 'Packed' }]);
     await waitFor(async () => {
       const res = await f.request('GET', '/ordermanagements?status=Packed', { token: staff });
       return pageOf(StoreBoardItem)
