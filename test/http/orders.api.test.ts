@@ -530,6 +530,15 @@ describe('API: a charge in doubt (the provider slower than its timeout) is voide
 });
 
 describe('API: the answer "no order was placed" after a timeout holds (N1)', () => {
+  /** A new customer, the order id their `key` names, and a send of that keyed order. */
+  async function keyedCustomer(f: ApiFixture, key: string) {
+    const aliceId = uniqueUser('alice');
+    const alice = await f.tokenFor(aliceId, 'customer');
+    const send = () =>
+      f.request('POST', '/orders', { token: alice, body: orderBody(), headers: { 'idempotency-key': key } });
+    return { alice, orderId: orderIdFor(aliceId, key), send };
+  }
+
   it('taken up after the edge gave up (the order role down), the placing is dropped: no order, nothing charged; the retry is charged once', async () => {
     const f = await startApiFixture({
       roles: ['edge', 'payment', 'store', 'delivery', 'projector', 'notifier'],
@@ -537,16 +546,7 @@ describe('API: the answer "no order was placed" after a timeout holds (N1)', () 
     });
     let late: ApiFixture | null = null;
     try {
-      const aliceId = uniqueUser('alice');
-      const alice = await f.tokenFor(aliceId, 'customer');
-      const key = 'k-late-pickup';
-      const orderId = orderIdFor(aliceId, key);
-      const send = () =>
-        f.request('POST', '/orders', {
-          token: alice,
-          body: orderBody(),
-          headers: { 'idempotency-key': key },
-        });
+      const { alice, orderId, send } = await keyedCustomer(f, 'k-late-pickup');
       // The edge cannot tell whether the placing was taken up in time: "may still be placed".
       expectProblem(await send(), 503, 'overloaded');
       // The order role comes back and takes the placing up, after its deadline: it is dropped.
@@ -578,16 +578,7 @@ describe('API: the answer "no order was placed" after a timeout holds (N1)', () 
     // The provider answers after 1.5 s, within its own timeout (3 s) but after the edge's 1 s.
     const f = await startApiFixture({ env: { REQUEST_TIMEOUT_MS: '1000', PSP_TIMEOUT_MS: '3000' } });
     try {
-      const aliceId = uniqueUser('alice');
-      const alice = await f.tokenFor(aliceId, 'customer');
-      const key = 'k-late-approval';
-      const orderId = orderIdFor(aliceId, key);
-      const send = () =>
-        f.request('POST', '/orders', {
-          token: alice,
-          body: orderBody(),
-          headers: { 'idempotency-key': key },
-        });
+      const { alice, orderId, send } = await keyedCustomer(f, 'k-late-approval');
       await f.psp.setMode('slow', 1500);
       try {
         expectProblem(await send(), 503, 'payment-unavailable');
