@@ -249,16 +249,13 @@ function evolve(state: OrderState, event: Stamped<OrderEvent>): OrderState {
       if (state.status !== 'Paying') return state;
       // A retry of a given-up placing takes it up again (the payment's outcome places it).
       const { answerBy: _previous, abandoned: _given, ...paying } = state;
-      // The latest deadline counts; a waiter without one (or a Paying without a waiter) has none.
-      // After the placing was given up nobody else waits: the new waiter's deadline alone counts.
+      // The latest deadline counts, and a waiter without one takes it away; after a give-up (or
+      // with nobody waiting) the new waiter's alone counts.
       const added = event.data.answerBy;
-      const before = state.abandoned ? null : state.waiters.length === 0 ? undefined : state.answerBy;
-      const answerBy =
-        before === null
-          ? added
-          : before === undefined || added === undefined
-            ? undefined
-            : Math.max(before, added);
+      let answerBy: number | undefined;
+      if (state.abandoned || state.waiters.length === 0) answerBy = added;
+      else if (state.answerBy !== undefined && added !== undefined)
+        answerBy = Math.max(state.answerBy, added);
       return {
         ...paying,
         waiters: [...state.waiters, event.data.replyTo],
