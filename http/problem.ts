@@ -65,7 +65,7 @@ function fromOthers(err: unknown): HttpError | null {
   if (isTimeout(err))
     return new OverloadedError(
       5,
-      'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome',
+      'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome (an order: with the same Idempotency-Key, or it may be placed twice)',
     );
   return null;
 }

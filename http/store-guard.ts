@@ -63,7 +63,7 @@ export function storeGuard(opts: StoreGuardOptions): Guard {
         write
           ? new OverloadedError(
               RETRY_AFTER_S,
-              'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome',
+              'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome (an order: with the same Idempotency-Key, or it may be placed twice)',
             )
           : new OverloadedError(RETRY_AFTER_S, 'the store cannot read its data right now; try again shortly'),
       ),
