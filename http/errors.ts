@@ -162,6 +162,19 @@ export class OverloadedError extends RetryLaterError {
   }
 }
 
+/** The store's data cannot be read now (its Redis or Mongo away or frozen): try again shortly. */
+export function storeAwayError(): OverloadedError {
+  return new OverloadedError(5, 'the store cannot read its data right now; try again shortly');
+}
+
+/** A command the store did not answer in time: it is queued and may still take effect. */
+export function storeLateError(): OverloadedError {
+  return new OverloadedError(
+    5,
+    'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome (an order: with the same Idempotency-Key, or it may be placed twice)',
+  );
+}
+
 export class NotReadyError extends HttpError {
   override readonly name = 'NotReadyError';
   readonly code = 'not-ready';

@@ -4,7 +4,8 @@ import {
   HttpError,
   MethodNotAllowedError,
   NotFoundError,
-  OverloadedError,
+  storeAwayError,
+  storeLateError,
   isTimeout,
   PayloadTooLargeError,
   ValidationError,
@@ -58,15 +59,9 @@ function fromOthers(err: unknown): HttpError | null {
   }
   // A store the edge reads from is away (Mongo read models down or frozen, Redis gone past its
   // retries): retryable, like readiness says, not an internal error.
-  if (isBackendAway(err)) {
-    return new OverloadedError(5, 'the store cannot read its data right now; try again shortly');
-  }
+  if (isBackendAway(err)) return storeAwayError();
   // An actor that did not answer in time (its role is down or far behind): try again shortly.
-  if (isTimeout(err))
-    return new OverloadedError(
-      5,
-      'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome (an order: with the same Idempotency-Key, or it may be placed twice)',
-    );
+  if (isTimeout(err)) return storeLateError();
   return null;
 }
 

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Cluster, Redis } from 'ioredis';
 import { within } from '../streams/deadline.js';
 import { edgeState } from './context.js';
-import { OverloadedError } from './errors.js';
+import { OverloadedError, storeAwayError, storeLateError } from './errors.js';
 
 /**
  * The guard of the routes that read or write the store's data (every API route but the public
@@ -58,15 +58,7 @@ export function storeGuard(opts: StoreGuardOptions): Guard {
     const ms = write ? opts.writeDeadlineMs : opts.readDeadlineMs;
     // The handler sees it: an order is not sent to be placed once the answer may be a 503.
     edgeState(ctx).deadlineAt = Date.now() + ms;
-    await within(work(), ms, () =>
-      Promise.reject(
-        write
-          ? new OverloadedError(
-              RETRY_AFTER_S,
-              'the store did not answer in time; the request is queued and may still take effect: send it again in a moment to get its outcome (an order: with the same Idempotency-Key, or it may be placed twice)',
-            )
-          : new OverloadedError(RETRY_AFTER_S, 'the store cannot read its data right now; try again shortly'),
-      ),
-    );
+    // The same answers as a late actor or an unreachable store give (problem.ts).
+    await within(work(), ms, () => Promise.reject(write ? storeLateError() : storeAwayError()));
   };
 }
