@@ -60,6 +60,20 @@ export async function freePort(): Promise<number> {
   throw new Error(`no free port between ${PORTS.from} and ${PORTS.to}`);
 }
 
+/**
+ * A port for a Redis Cluster node: the node also listens on port + 10000 (its cluster bus), so
+ * both must be free, and both below the ephemeral range (a bus port above 32768 was once taken by
+ * an outgoing connection's local end, and the node could not start).
+ */
+export async function freeClusterPort(): Promise<number> {
+  const below = 32_768 - 10_000;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORTS.from + Math.floor(Math.random() * (below - PORTS.from));
+    if ((await bindable(port)) && (await bindable(port + 10_000))) return port;
+  }
+  throw new Error(`no free cluster port pair between ${PORTS.from} and ${below}`);
+}
+
 /** Poll `check` until it returns a truthy value or the deadline passes (never a fixed sleep). */
 export async function waitFor<T>(
   check: () => T | Promise<T>,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { requireTool } from './tools.js';
-import { freePort, spawnTracked, stopProcess, waitFor } from './processes.js';
+import { freeClusterPort, freePort, spawnTracked, stopProcess, waitFor } from './processes.js';
 
 export interface RedisServerOptions {
   readonly appendonly?: boolean;
@@ -25,11 +25,24 @@ export class RedisServer {
   ) {}
 
   static async start(opts: RedisServerOptions = {}): Promise<RedisServer> {
-    const port = opts.port ?? (await freePort());
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'as-redis-'));
-    const srv = new RedisServer(port, dir, opts);
-    await srv.launch();
-    return srv;
+    // A port chosen here can be taken before the server binds it (another test's server picking
+    // the same one): then it exits at once, and another port is tried.
+    for (let tries = 1; ; tries++) {
+      const port = opts.port ?? (opts.cluster ? await freeClusterPort() : await freePort());
+      const srv = new RedisServer(port, dir, opts);
+      try {
+        await srv.launch();
+        return srv;
+      } catch (err) {
+        if (opts.port !== undefined || tries >= 3 || !srv.exitedAtLaunch) throw err;
+      }
+    }
+  }
+
+  /** The server process ended while it was being started (its port was taken, say). */
+  private get exitedAtLaunch(): boolean {
+    return this.child !== null && (this.child.exitCode !== null || this.child.signalCode !== null);
   }
 
   get url(): string {
@@ -74,9 +87,15 @@ export class RedisServer {
         : []),
       ...(this.opts.extraArgs ?? []),
     ];
-    this.child = spawnTracked(bin, args);
+    const child = spawnTracked(bin, args);
+    this.child = child;
     await waitFor(
       async () => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(
+            `redis-server on port ${this.port} exited at start (${child.exitCode ?? child.signalCode})`,
+          );
+        }
         const c = new Redis(this.port, '127.0.0.1', {
           lazyConnect: true,
           maxRetriesPerRequest: 0,
