@@ -1,7 +1,7 @@
 /**
- * The domain's kernel: the runtime contract (copied structurally from streams/types.ts, because
- * the domain imports nothing from the runtime), the decider shape, and `behaviorFrom`, the small
- * runner that turns a pure decider into an actor behaviour.
+ * The domain's kernel: the contract an actor offers the runtime (declared here, since the domain
+ * imports nothing from the runtime; streams/types.ts takes it from here), the decider shape, and
+ * `behaviorFrom`, the small runner that turns a pure decider into an actor behaviour.
  */
 import { eventSource, type DomainEvent, type DomainEventType, type EventSource } from './events.js';
 
@@ -46,7 +46,7 @@ export interface ActorContext {
   readonly key: string;
   /** The unique id of the message being handled: stable across redeliveries. */
   readonly messageId: string;
-  /** Delivery attempt, 1 on the first try. */
+  /** The handling's try in this process: 1 on the first (a redelivery after a crash starts at 1 again). */
   readonly attempt: number;
   readonly now: number;
   /** Set when the message is a request (the edge waits for the answer). */
