@@ -1,54 +1,14 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { sharedRedis, uniquePrefix } from '../support/hooks.js';
-import { freePort, track, waitFor } from '../support/processes.js';
+import { waitFor } from '../support/processes.js';
 import { clientList } from '../support/redis-clients.js';
 import { testRuntime } from '../support/runtime.js';
 import { startToxiproxy, type Proxy } from '../support/toxiproxy.js';
-import { produce, stopWorker, totals, type Worker } from '../support/workers.js';
+import { produce, startWorker, stopWorker, totals, type Worker } from '../support/workers.js';
 
 const SHARDS = 8;
 const KEYS = 40;
-
-const SEQ_WORKER = fileURLToPath(new URL('../support/seq-worker.js', import.meta.url));
-
-/** A seq-worker whose stderr (its logs) the test reads: `startWorker` passes stderr through. */
-interface LoggingWorker extends Worker {
-  /** Log lines so far. */
-  lines(): string[];
-}
-
-async function startLoggingWorker(env: Record<string, string>): Promise<LoggingWorker> {
-  const metricsPort = await freePort();
-  const child = track(
-    spawn(process.execPath, ['--enable-source-maps', SEQ_WORKER], {
-      env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const processId = await waitFor(() => /ready (\S+)/.exec(out)?.[1], {
-    timeoutMs: 15_000,
-    what: 'worker ready',
-  });
-  return {
-    child,
-    processId,
-    metricsPort,
-    lines: () => err.split('\n').filter(Boolean),
-    async metric(name: string) {
-      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.split(' ').pop());
-      return sum;
-    },
-  };
-}
 
 /**
  * How long a fault stays on. This is the fault's input, not a wait for a result: everything that
@@ -66,7 +26,7 @@ async function newestWorkerConnection(redis: Redis): Promise<number> {
 
 describe('runtime through network faults (toxiproxy, e2e)', function () {
   this.timeout(240_000);
-  const workers: LoggingWorker[] = [];
+  const workers: Worker[] = [];
   let proxy: Proxy | null = null;
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => stopWorker(w, 'SIGKILL')));
@@ -92,7 +52,7 @@ describe('runtime through network faults (toxiproxy, e2e)', function () {
       LEASE_TTL_MS: '5000',
       LOG_LEVEL: 'warn',
     };
-    workers.push(await startLoggingWorker(env), await startLoggingWorker(env));
+    workers.push(await startWorker(env, { keepLogs: true }), await startWorker(env, { keepLogs: true }));
     const pids = workers.map((w) => w.child.pid);
     const send = (key: string, seq: number) =>
       rt.tell({ type: 'seq', key }, { type: 'Step', data: { seq, forward: true } });

@@ -10,19 +10,29 @@ export interface Worker {
   readonly processId: string;
   readonly metricsPort: number;
   metric(name: string): Promise<number>;
+  /** Its log lines so far (stderr), when started with `keepLogs`; none otherwise. */
+  lines(): string[];
 }
 
-/** Start a seq-worker process and wait for its `ready` line. */
-export async function startWorker(env: Record<string, string>): Promise<Worker> {
+/**
+ * Start a seq-worker process and wait for its `ready` line. Its logs (stderr) pass through to the
+ * test's, or with `keepLogs` are kept for the test to read (`lines`).
+ */
+export async function startWorker(
+  env: Record<string, string>,
+  { keepLogs = false }: { readonly keepLogs?: boolean } = {},
+): Promise<Worker> {
   const metricsPort = await freePort();
   const child = track(
     spawn(process.execPath, ['--enable-source-maps', WORKER], {
       env: { ...process.env, ...env, METRICS_PORT: String(metricsPort) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', keepLogs ? 'pipe' : 'inherit'],
     }),
   );
   let out = '';
+  let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const processId = await waitFor(() => /ready (\S+)/.exec(out)?.[1], {
     timeoutMs: 15_000,
     what: 'worker ready',
@@ -31,6 +41,7 @@ export async function startWorker(env: Record<string, string>): Promise<Worker> 
     child,
     processId,
     metricsPort,
+    lines: () => err.split('\n').filter(Boolean),
     async metric(name: string) {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
       const text = await res.text();
