@@ -42,8 +42,8 @@ const READ_DEADLINE_MS = 5000;
  * order the question whether it was placed meanwhile (at most 2 s more), answer first.
  */
 const WRITE_DEADLINE_MARGIN_MS = 3000;
-/** Redis away for this long: store routes answer 503 at once (a shorter blip is waited out). */
-const REDIS_AWAY_GRACE_MS = 1000;
+/** The data away for this long: its routes answer 503 at once (a shorter blip is waited out). */
+const STORE_AWAY_GRACE_MS = 1000;
 
 /**
  * A body that says it is over the limit is a 413 whatever its type: the body parser reads (and
@@ -114,16 +114,19 @@ export function createEdge(deps: AppDeps): Edge {
   if (serveApi) {
     app.use(drain.middleware);
     const apiRouter = new Router();
-    mount(
-      apiRouter,
-      api,
+    const guard = (connected: () => boolean) =>
       storeGuard({
-        redis: deps.redis,
+        connected,
         readDeadlineMs: READ_DEADLINE_MS,
         writeDeadlineMs: deps.config.requestTimeoutMs + WRITE_DEADLINE_MARGIN_MS,
-        graceMs: REDIS_AWAY_GRACE_MS,
-      }),
-    );
+        graceMs: STORE_AWAY_GRACE_MS,
+      });
+    const redis = deps.redis;
+    // The read-model routes follow their own store: with MONGO_URL they are served while Redis is away.
+    mount(apiRouter, api, {
+      store: guard(() => redis.status === 'ready'),
+      views: guard(() => deps.views.connected()),
+    });
     app.use(bodyLimit);
     app.use(bodyParser({ enableTypes: ['json'], jsonLimit: JSON_LIMIT, strict: true }));
     app.use(authMiddleware(routeDeps.auth));

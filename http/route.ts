@@ -12,6 +12,8 @@ import type { Guard } from './store-guard.js';
 export type Method = 'get' | 'post';
 /** 'public': anyone, no token needed; otherwise the roles that may call it. */
 export type Access = 'public' | readonly UserRole[];
+/** Which of the store's data a route uses: the actors' (Redis) or the read models only. */
+export type StoreData = 'store' | 'views';
 
 export interface ResponseDoc {
   readonly description: string;
@@ -49,6 +51,11 @@ export interface RouteSpec<P, Q, B, H, A extends Access> {
   readonly problems?: readonly number[];
   /** Not rate limited (probes and scrapes). */
   readonly ops?: boolean;
+  /**
+   * 'views': reads the read models only (no actor state, no Redis of its own), so it is served
+   * while they answer, also when Redis is away (they may live in Mongo). Default 'store'.
+   */
+  readonly data?: StoreData;
   handle(ctx: Context, input: RouteInput<P, Q, B, H, A>): Promise<void>;
 }
 
@@ -66,6 +73,7 @@ export interface Route {
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   readonly problems: readonly number[];
   readonly ops: boolean;
+  readonly data: StoreData;
   /** Check, validate, then handle; `guard` (if given) wraps the handling only. */
   run(ctx: Context, guard?: Guard): Promise<void>;
 }
@@ -151,17 +159,18 @@ export function route<
     responses: spec.responses,
     problems: spec.problems ?? [],
     ops: spec.ops ?? false,
+    data: spec.data ?? 'store',
     run,
   };
 }
 
 /**
  * Register routes on a router; the router's path templates are what metrics label `route`.
- * `guard` wraps the handling of the routes that use the store's data.
+ * `guards` wrap the handling of the routes that use the store's data, by the data they use.
  */
-export function mount(router: Router, routes: readonly Route[], guard?: Guard): void {
+export function mount(router: Router, routes: readonly Route[], guards?: Record<StoreData, Guard>): void {
   for (const r of routes) {
-    const own = usesStore(r) ? guard : undefined;
+    const own = usesStore(r) ? guards?.[r.data] : undefined;
     router[r.method](r.path, (ctx) => r.run(ctx, own));
   }
 }

@@ -1,5 +1,4 @@
 import type { Context } from 'koa';
-import type { Cluster, Redis } from 'ioredis';
 import { within } from '../streams/deadline.js';
 import { edgeState } from './context.js';
 import { OverloadedError, storeAwayError, storeLateError } from './errors.js';
@@ -10,8 +9,9 @@ import { OverloadedError, storeAwayError, storeLateError } from './errors.js';
  * reconnects, for minutes (measured: 125 to 233 s) before it fails: longer than any client or
  * ingress waits, and it holds the connection all that time. So:
  *
- * - while the edge's Redis connection has been down for `graceMs` or more, such a route answers
- *   503 `overloaded` at once, before it sends anything (a shorter blip is ridden out by the queue);
+ * - while the connection to the route's data (Redis, or for the read-model routes the read
+ *   models' store) has been down for `graceMs` or more, such a route answers 503 `overloaded` at
+ *   once, before it sends anything (a shorter blip is ridden out by the queue);
  * - every such request answers within a deadline, also when Redis is up but answers nothing
  *   (frozen, or a partition the socket has not noticed yet): 503 `overloaded`. A step or an order
  *   may then still take effect (its command may already be in a mailbox), and the answer says so.
@@ -19,7 +19,8 @@ import { OverloadedError, storeAwayError, storeLateError } from './errors.js';
 export type Guard = (ctx: Context, work: () => Promise<void>) => Promise<void>;
 
 export interface StoreGuardOptions {
-  readonly redis: Redis | Cluster;
+  /** Whether the connection to the data is up, as its client last saw it (no I/O). */
+  readonly connected: () => boolean;
   /** GET: how long a read may take. */
   readonly readDeadlineMs: number;
   /** POST: how long a command may take (more than the gateway's own request timeout). */
@@ -35,17 +36,17 @@ const RETRY_AFTER_S = 5;
  * through the client's events: an edge adds no listeners to a client it shares. So the first
  * request after Redis went away waits (within its deadline) and starts the clock.
  */
-function awayTracker(redis: Redis | Cluster): () => number | null {
+function awayTracker(connected: () => boolean): () => number | null {
   let since: number | null = null;
   return () => {
-    if (redis.status === 'ready') since = null;
+    if (connected()) since = null;
     else since ??= Date.now();
     return since;
   };
 }
 
 export function storeGuard(opts: StoreGuardOptions): Guard {
-  const awaySince = awayTracker(opts.redis);
+  const awaySince = awayTracker(opts.connected);
   return async (ctx, work) => {
     const since = awaySince();
     if (since !== null && Date.now() - since >= opts.graceMs) {

@@ -67,5 +67,10 @@ export interface ReadModels {
 
   /** Answers when the backing store answers (readiness). */
   ping(): Promise<void>;
+  /**
+   * Whether the connection to the backing store is up, as the client last saw it (no I/O): the
+   * edge turns reads away at once while it has been down for a while.
+   */
+  connected(): boolean;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ export function messageRoutes(deps: RouteDeps): Route[] {
     route({
       method: 'get',
       path: '/messages',
+      data: 'views',
       summary: "The caller's messages, newest first",
       tag: 'messages',
       access: ['customer'],

@@ -16,6 +16,7 @@ export function myPageRoutes(deps: RouteDeps): Route[] {
     route({
       method: 'get',
       path: '/myPages',
+      data: 'views',
       summary: "The caller's orders, newest first",
       tag: 'myPages',
       access: ['customer'],
@@ -29,6 +30,7 @@ export function myPageRoutes(deps: RouteDeps): Route[] {
     route({
       method: 'get',
       path: '/myPages/:orderId',
+      data: 'views',
       summary: 'One order on my page, with its history',
       tag: 'myPages',
       access: ['customer'],

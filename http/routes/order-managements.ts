@@ -30,6 +30,7 @@ export function orderManagementRoutes(deps: RouteDeps): Route[] {
     route({
       method: 'get',
       path: '/ordermanagements',
+      data: 'views',
       summary: "The store's board of orders",
       tag: 'ordermanagements',
       access: ['staff'],

@@ -3,8 +3,10 @@
  * data answer 503 `overloaded` with Retry-After within seconds (before, a request waited in the
  * client's offline queue for two to four minutes); public routes and the metrics scrape still
  * answer; an order turned away while Redis was down was not charged, and is taken once Redis is back.
+ * With the read models in Mongo, my page, messages and the store board are still read meanwhile.
  */
 import { expect } from 'chai';
+import { startFerret, type FerretServer } from '../support/ferretdb.js';
 import { RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/processes.js';
 import { startApiFixture, type ApiFixture, type ApiResponse } from './support/fixture.js';
@@ -32,12 +34,6 @@ describe('API: requests while Redis is away or frozen', function () {
     await f.close();
     await redis.stop();
   });
-
-  async function timed(send: () => Promise<ApiResponse>): Promise<{ res: ApiResponse; ms: number }> {
-    const t0 = Date.now();
-    const res = await send();
-    return { res, ms: Date.now() - t0 };
-  }
 
   it('killed: store routes answer 503 overloaded with Retry-After within seconds; /products still 200; a refused order is not charged', async () => {
     await redis.kill();
@@ -123,3 +119,69 @@ describe('API: requests while Redis is away or frozen', function () {
     );
   });
 });
+
+describe('API: the read models in Mongo while Redis is away (real FerretDB)', function () {
+  this.timeout(150_000);
+  let redis: RedisServer;
+  let ferret: FerretServer;
+  let f: ApiFixture;
+  let alice: string;
+  let orderId: string;
+
+  before(async () => {
+    redis = await RedisServer.start({ appendonly: true });
+    ferret = await startFerret();
+    f = await startApiFixture({ redisUrl: redis.url, env: { MONGO_URL: `${ferret.url}redisaway` } });
+    const aliceId = uniqueUser('alice');
+    alice = await f.tokenFor(aliceId, 'customer');
+    orderId = await placeOrder(f, aliceId);
+    await waitFor(
+      async () => {
+        const res = await f.request('GET', '/messages', { token: alice });
+        return (res.body as { items: { orderId: string }[] }).items.some((m) => m.orderId === orderId);
+      },
+      { what: 'the order placed message is listed' },
+    );
+  });
+  after(async () => {
+    await f.close();
+    await ferret.stop();
+    await redis.stop();
+  });
+
+  it('my page, messages and the store board are still read; what needs the actors answers 503', async () => {
+    const staff = await f.tokenFor(uniqueUser('staff'), 'staff');
+    await redis.kill();
+    try {
+      // Past the grace, so that a route following Redis would turn the request away at once.
+      expectProblem(await f.request('GET', `/orders/${orderId}`, { token: alice }), 503, 'overloaded');
+      const { res: late, ms } = await timed(() => f.request('GET', `/orders/${orderId}`, { token: alice }));
+      expectProblem(late, 503, 'overloaded');
+      expect(ms, 'turned away at once').to.be.below(ANSWERED_WITHIN_MS);
+
+      const page = await f.request('GET', `/myPages/${orderId}`, { token: alice });
+      expect(page.status, JSON.stringify(page.body)).to.equal(200);
+      expect((page.body as { orderStatus: string }).orderStatus).to.equal('Ordered');
+      const pages = await f.request('GET', '/myPages', { token: alice });
+      expect((pages.body as { items: { orderId: string }[] }).items.map((i) => i.orderId)).to.include(
+        orderId,
+      );
+      const messages = await f.request('GET', '/messages', { token: alice });
+      expect(messages.status).to.equal(200);
+      expect((messages.body as { items: { kind: string }[] }).items[0]?.kind).to.equal('OrderPlaced');
+      const board = await f.request('GET', '/ordermanagements?status=Received', { token: staff });
+      expect(board.status, JSON.stringify(board.body)).to.equal(200);
+      // The read models still keep other customers out.
+      const mallory = await f.tokenFor(uniqueUser('mallory'), 'customer');
+      expectProblem(await f.request('GET', `/myPages/${orderId}`, { token: mallory }), 404, 'not-found');
+    } finally {
+      await redis.launch();
+    }
+  });
+});
+
+async function timed(send: () => Promise<ApiResponse>): Promise<{ res: ApiResponse; ms: number }> {
+  const t0 = Date.now();
+  const res = await send();
+  return { res, ms: Date.now() - t0 };
+}

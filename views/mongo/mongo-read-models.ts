@@ -1,4 +1,4 @@
-import { createConnection, type Connection, type Model } from 'mongoose';
+import { createConnection, STATES, type Connection, type Model } from 'mongoose';
 import type { DomainEvent, StoreOrderStatus } from '../../actors/events.js';
 import {
   myPageChange,
@@ -167,6 +167,10 @@ export class MongoReadModels implements ReadModels {
   async messages(customerId: string, limit: number, cursor: string | null): Promise<Page<CustomerMessage>> {
     const after = afterFilter('createdAt', decodeCursor(cursor));
     return this.page(this.m.messages, { customerId, ...after }, 'createdAt', limit, decodeMessage);
+  }
+
+  connected(): boolean {
+    return this.conn.readyState === STATES.connected;
   }
 
   async ping(): Promise<void> {

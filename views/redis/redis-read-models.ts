@@ -145,6 +145,10 @@ export class RedisReadModels implements ReadModels {
     });
   }
 
+  connected(): boolean {
+    return this.redis.status === 'ready';
+  }
+
   async ping(): Promise<void> {
     await this.redis.ping();
   }
