@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import {
@@ -9,7 +9,7 @@ import {
   storeBehavior,
 } from '../actors/index.js';
 import type { Config } from '../config/index.js';
-import { createEdge, type Edge } from '../http/index.js';
+import { createEdge, createEdgeServer, type Edge } from '../http/index.js';
 import {
   createHttpPaymentProvider,
   createNotificationGateway,
@@ -191,7 +191,7 @@ async function startOn(
     roles: config.roles,
   });
   const handle = edge.app.callback();
-  const server: Server = createServer((req, res) => void handle(req, res));
+  const server: Server = createEdgeServer((req, res) => void handle(req, res), log);
   server.keepAliveTimeout = 5000;
   try {
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 /**
  * The store's logger: pino with the paths that may hold secrets redacted, and errors serialized
- * without what they carry of a Redis command. ioredis puts the whole command on its errors
+ * without what they carry of a Redis command or of a raw request. ioredis puts the whole command on its errors
  * (`err.command = { name, args }`): a failed XADD of an order request or a failed commit would
  * otherwise log payment tokens, addresses and states, inside strings no redact path can reach.
  */
@@ -9,10 +9,13 @@ import { REDACT_PATHS } from '../http/observe.js';
 
 type Serialized = Record<string, unknown>;
 
-/** Keeps a Redis command's name, drops its arguments, here and in the causes below. */
+/**
+ * Keeps a Redis command's name, drops its arguments, here and in the causes below; drops the raw
+ * bytes of a request Node's HTTP parser failed on (`rawPacket`: bearer and payment tokens).
+ */
 function withoutCommandArgs(value: Serialized, depth = 0): Serialized {
   const command = value.command as { name?: unknown } | undefined;
-  const out: Serialized = { ...value };
+  const { rawPacket: _raw, ...out }: Serialized = { ...value };
   if (typeof command === 'object' && command !== null) out.command = { name: command.name };
   const deeper = (v: unknown): unknown =>
     typeof v === 'object' && v !== null

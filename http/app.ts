@@ -1,17 +1,17 @@
 /**
  * The Koa edge. Middleware order, outermost first: request id + metrics + one log line
  * (observe), problem+json errors, operations routes (never rate limited), then for the `edge`
- * role: JSON body parser (64 KiB), token resolution, per-caller rate limit, API routes.
+ * role: the drain, token resolution, per-caller rate limit, API routes (each reads its JSON body,
+ * up to 64 KiB, once the caller may make the call: body.ts).
  */
 import Koa from 'koa';
 import { Router } from '@koa/router';
-import bodyParser from 'koa-bodyparser';
 import { createAuthenticator } from './auth.js';
 import { authMiddleware } from './auth.js';
 import { cachedBacklog } from './backlog.js';
 import type { AppDeps, RouteDeps } from './deps.js';
 import { createDrain, type Drain } from './drain.js';
-import { PayloadTooLargeError } from './errors.js';
+import { readBody } from './body.js';
 import { edgeMetrics } from './metrics.js';
 import { observeMiddleware } from './observe.js';
 import { buildOpenApi } from './openapi.js';
@@ -32,9 +32,6 @@ import { productRoutes } from './routes/products.js';
 
 /** Version of the REST API as `/openapi.json` states it. */
 export const API_VERSION = '1.0.0';
-/** Largest body accepted (API.md: over 64 KiB is a 413). */
-const BODY_LIMIT_BYTES = 64 * 1024;
-export const JSON_LIMIT = `${BODY_LIMIT_BYTES / 1024}kb`;
 /** A read answers within this (503 after it), like the Mongo read models' socket timeout. */
 const READ_DEADLINE_MS = 5000;
 /**
@@ -45,16 +42,12 @@ const WRITE_DEADLINE_MARGIN_MS = 3000;
 /** The data away for this long: its routes answer 503 at once (a shorter blip is waited out). */
 const STORE_AWAY_GRACE_MS = 1000;
 
-/**
- * A body that says it is over the limit is a 413 whatever its type: the body parser reads (and
- * limits) JSON only, and a large body of another type would otherwise be a 400.
- */
-const bodyLimit: Koa.Middleware = async (ctx, next) => {
-  if (Number(ctx.get('Content-Length')) > BODY_LIMIT_BYTES) {
-    throw new PayloadTooLargeError('the body must be at most 64 KiB');
-  }
-  await next();
-};
+const CLIENT_FAULTS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+
+function isClientFault(err: unknown): err is { code: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('HPE_') || CLIENT_FAULTS.has(code));
+}
 
 /** The app plus what it was built from (tests compare the routers with `/openapi.json`). */
 export interface Edge {
@@ -102,7 +95,11 @@ export function createEdge(deps: AppDeps): Edge {
     app.proxy = true;
     app.maxIpsCount = deps.config.trustProxyHops;
   }
-  app.on('error', (err: unknown) => deps.logger.error({ err }, 'koa error'));
+  app.on('error', (err: unknown) => {
+    // A client that broke its own request (reset, closed mid-body, bad framing): not the store's error.
+    if (isClientFault(err)) deps.logger.info({ code: err.code }, 'client connection failed');
+    else deps.logger.error({ err }, 'koa error');
+  });
   app.use(observeMiddleware(deps.logger, metrics));
   app.use(problemMiddleware(deps.logger));
   const opsRouter = new Router();
@@ -124,11 +121,9 @@ export function createEdge(deps: AppDeps): Edge {
     const redis = deps.redis;
     // The read-model routes follow their own store: with MONGO_URL they are served while Redis is away.
     mount(apiRouter, api, {
-      store: guard(() => redis.status === 'ready'),
-      views: guard(() => deps.views.connected()),
+      guards: { store: guard(() => redis.status === 'ready'), views: guard(() => deps.views.connected()) },
+      readBody,
     });
-    app.use(bodyLimit);
-    app.use(bodyParser({ enableTypes: ['json'], jsonLimit: JSON_LIMIT, strict: true }));
     app.use(authMiddleware(routeDeps.auth));
     app.use(
       rateLimitMiddleware({

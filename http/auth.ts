@@ -8,6 +8,7 @@ import type { Middleware } from 'koa';
 import type { Config } from '../config/index.js';
 import { edgeState, USER_ROLES, type Principal, type UserRole } from './context.js';
 import { UnauthorizedError } from './errors.js';
+import { isIntactText } from './schemas.js';
 import { VerifiedTokens } from './verified-tokens.js';
 
 /** Lifetime of tokens issued by `POST /auth/token` in dev mode. */
@@ -51,6 +52,8 @@ function principalOf(payload: JWTPayload): Principal {
   if (typeof sub !== 'string' || sub === '' || sub.length > 256) {
     throw new UnauthorizedError('the token has no subject (sub)');
   }
+  // Each customer's data is keyed by `sub`: a malformed one could be the same bytes as another's.
+  if (!isIntactText(sub)) throw new UnauthorizedError("the token's subject (sub) is not well-formed text");
   if (!isRole(role)) throw new UnauthorizedError(`the token's role must be one of ${USER_ROLES.join(', ')}`);
   return { sub, role };
 }

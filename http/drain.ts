@@ -4,7 +4,7 @@ import { StoppingError } from './errors.js';
 /**
  * The edge's part of a graceful stop (SIGTERM). While it drains, the API requests already in
  * flight run to their real answers (an order being paid gets its 201, not an error while the
- * process stops under it), and new API requests get 503 `not-ready` with Retry-After and
+ * process stops under it), and new API requests get 503 `overloaded` with Retry-After and
  * `Connection: close`, so the client sends them again to another replica. The operations routes
  * go on answering (`/readyz` 503, `/metrics` for the last scrapes) until the process closes its
  * port at the very end of the stop.

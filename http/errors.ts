@@ -1,24 +1,28 @@
 /**
- * The edge's error classes. Each has a stable machine-readable `code` (API.md) and an HTTP
- * `status`; the problem middleware (problem.ts) turns them into `application/problem+json`.
- * Throw these from routes and middleware; anything else becomes a 500 `internal` with no details.
+ * The edge's error classes. Each has a stable machine-readable `code` and an HTTP `status`; the
+ * problem middleware (problem.ts) turns them into `application/problem+json`. Throw these from
+ * routes and middleware; anything else becomes a 500 `internal` with no details.
+ *
+ * The codes are API.md's list, which clients switch on, and nothing else but `internal` (a bug, 500).
+ * The statuses API.md gives no code of their own take the nearest: 405 (a method the path does not
+ * have) `not-found`, 413 (a body over 64 KiB) `validation`, 503 while a process starts or stops
+ * `overloaded` (like every other "try again shortly").
  */
-export type ProblemCode =
-  | 'validation'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not-found'
-  | 'method-not-allowed'
-  | 'payment-declined'
-  | 'payment-unavailable'
-  | 'not-cancellable'
-  | 'invalid-transition'
-  | 'idempotency-key-reused'
-  | 'payload-too-large'
-  | 'rate-limited'
-  | 'overloaded'
-  | 'not-ready'
-  | 'internal';
+export const PROBLEM_CODES = [
+  'validation',
+  'unauthorized',
+  'forbidden',
+  'not-found',
+  'payment-declined',
+  'payment-unavailable',
+  'not-cancellable',
+  'invalid-transition',
+  'idempotency-key-reused',
+  'rate-limited',
+  'overloaded',
+  'internal',
+] as const;
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 /** Base of every error the edge answers with; `expose` follows Koa: only 4xx details reach clients. */
 export abstract class HttpError extends Error {
@@ -72,7 +76,7 @@ export class NotFoundError extends HttpError {
 
 export class MethodNotAllowedError extends HttpError {
   override readonly name = 'MethodNotAllowedError';
-  readonly code = 'method-not-allowed';
+  readonly code = 'not-found';
   readonly status = 405;
   readonly title = 'Method not allowed';
   override readonly headers: Readonly<Record<string, string>>;
@@ -140,7 +144,7 @@ export class IdempotencyKeyReusedError extends HttpError {
 
 export class PayloadTooLargeError extends HttpError {
   override readonly name = 'PayloadTooLargeError';
-  readonly code = 'payload-too-large';
+  readonly code = 'validation';
   readonly status = 413;
   readonly title = 'The request body is too large';
 }
@@ -177,7 +181,7 @@ export function storeLateError(): OverloadedError {
 
 export class NotReadyError extends HttpError {
   override readonly name = 'NotReadyError';
-  readonly code = 'not-ready';
+  readonly code = 'overloaded';
   readonly status = 503;
   readonly title = 'This process is not ready';
   override get expose(): boolean {
@@ -188,7 +192,7 @@ export class NotReadyError extends HttpError {
 /** A process that is stopping turns new API requests away: another replica answers them. */
 export class StoppingError extends RetryLaterError {
   override readonly name = 'StoppingError';
-  readonly code = 'not-ready';
+  readonly code = 'overloaded';
   readonly status = 503;
   readonly title = 'This process is stopping';
   override get expose(): boolean {

@@ -3,7 +3,7 @@
  * schemas: what the router validates is what the document says.
  */
 import { z } from 'zod';
-import { usesStore, type Route } from './route.js';
+import type { Route } from './route.js';
 import { Problem } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -44,21 +44,20 @@ const PROBLEM_TEXT: Readonly<Record<number, string>> = {
   403: 'forbidden: your role may not do this',
   404: 'not-found (also for resources of another customer)',
   409: 'not-cancellable or invalid-transition',
-  413: 'payload-too-large: the body is over 64 KiB',
+  413: 'validation: the body is over 64 KiB',
   422: 'idempotency-key-reused: same key, different body',
   429: 'rate-limited: retry after Retry-After seconds',
   500: 'internal: no details; quote the X-Request-Id',
-  503: 'payment-unavailable, overloaded or not-ready: retry after Retry-After seconds',
+  503: 'payment-unavailable or overloaded: retry after Retry-After seconds',
 };
 
 function problemStatuses(r: Route): number[] {
   const s = new Set<number>([...r.problems, 500]);
   if (r.access !== 'public') [401, 403].forEach((n) => s.add(n));
-  // Its data store away or slow (store-guard.ts, problem.ts): 503 overloaded.
-  if (usesStore(r)) s.add(503);
-  if (r.params || r.query || r.body || r.headers || r.method === 'post') s.add(400);
-  if (r.method === 'post') s.add(413);
-  if (!r.ops) s.add(429);
+  // Every API call: a body or query it does not take (400), a body over 64 KiB (413), the rate
+  // limit (429), and 503 overloaded while the process stops (drain.ts) or, for the calls that use
+  // the store's data, while it is away or slow (store-guard.ts, problem.ts).
+  if (!r.ops) [400, 413, 429, 503].forEach((n) => s.add(n));
   return [...s].sort((a, b) => a - b);
 }
 

@@ -74,8 +74,16 @@ export interface Route {
   readonly problems: readonly number[];
   readonly ops: boolean;
   readonly data: StoreData;
-  /** Check, validate, then handle; `guard` (if given) wraps the handling only. */
-  run(ctx: Context, guard?: Guard): Promise<void>;
+  /** Check, read the body, validate, then handle; `guard` (if given) wraps the handling only. */
+  run(ctx: Context, how?: RunOptions): Promise<void>;
+}
+
+/** What the router gives a route to run with. */
+export interface RunOptions {
+  /** Wraps the handling (store-guard.ts). */
+  readonly guard?: Guard | undefined;
+  /** Reads the request body into `ctx.request.body`, once the caller may make the call (body.ts). */
+  readonly readBody?: ((ctx: Context) => Promise<void>) | undefined;
 }
 
 /** A route that reads or writes the store's data: every one that needs a token. */
@@ -128,8 +136,13 @@ export function route<
   const A extends Access = Access,
 >(spec: RouteSpec<P, Q, B, H, A>): Route {
   const access: Access = spec.access;
-  const run = async (ctx: Context, guard?: Guard): Promise<void> => {
+  const run = async (ctx: Context, { guard, readBody }: RunOptions = {}): Promise<void> => {
     const caller = access === 'public' ? edgeState(ctx).principal : authorize(ctx, access);
+    if (readBody) await readBody(ctx);
+    // Probes and scrapes take what their tools send; every API call refuses what it would ignore.
+    if (spec.query === undefined && !spec.ops && ctx.querystring !== '') {
+      throw new ValidationError('query: this call takes no query parameters');
+    }
     if (spec.body === undefined && hasJsonBody(ctx)) {
       throw new ValidationError('body: this call takes no body fields');
     }
@@ -166,11 +179,22 @@ export function route<
 
 /**
  * Register routes on a router; the router's path templates are what metrics label `route`.
- * `guards` wrap the handling of the routes that use the store's data, by the data they use.
+ * `guards` wrap the handling of the routes that use the store's data, by the data they use;
+ * `readBody` reads a request's body (none is read without it).
  */
-export function mount(router: Router, routes: readonly Route[], guards?: Record<StoreData, Guard>): void {
+export function mount(
+  router: Router,
+  routes: readonly Route[],
+  opts: {
+    readonly guards?: Record<StoreData, Guard>;
+    readonly readBody?: (ctx: Context) => Promise<void>;
+  } = {},
+): void {
   for (const r of routes) {
-    const own = usesStore(r) ? guards?.[r.data] : undefined;
-    router[r.method](r.path, (ctx) => r.run(ctx, own));
+    const how: RunOptions = {
+      guard: usesStore(r) ? opts.guards?.[r.data] : undefined,
+      readBody: opts.readBody,
+    };
+    router[r.method](r.path, (ctx) => r.run(ctx, how));
   }
 }

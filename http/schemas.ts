@@ -33,20 +33,28 @@ const IsoTime = z.string().describe('ISO 8601 date-time');
 
 // ---- requests ---------------------------------------------------------------------------------
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/**
+ * Text that came through intact: no UTF-16 surrogate without its pair (not text at all: two such
+ * ids would be the same bytes once encoded, and they break JSON encoders of other languages,
+ * Mongo drivers and SMS gateways), and no U+FFFD (what a decoder puts for bytes that were not
+ * UTF-8: two different byte strings would read as the same text).
+ */
+export function isIntactText(v: string): boolean {
+  return !LONE_SURROGATE.test(v) && !v.includes('\uFFFD');
+}
+const INTACT = 'must be well-formed UTF-8 text (no lone surrogates, no U+FFFD)';
+
 /** The user id of a dev token: what a verified token may carry (http/auth.ts), any 1-256 characters. */
-export const TokenRequest = z.object({ sub: z.string().min(1).max(256), role: z.enum(USER_ROLES) }).strict();
+export const TokenRequest = z
+  .object({ sub: z.string().min(1).max(256).refine(isIntactText, INTACT), role: z.enum(USER_ROLES) })
+  .strict();
 
 /** Provider tokens are opaque ASCII (`tok_…`): nothing else is forwarded to the payment provider. */
 const PAYMENT_TOKEN = /^[\x21-\x7E]{1,512}$/;
 /** Text a person typed (an address): no C0 controls but tab and line breaks, no DEL. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const PLAIN_TEXT = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
-/**
- * A UTF-16 surrogate without its pair: not text at all, and it breaks JSON encoders of other
- * languages, Mongo drivers and SMS gateways. Kept out of PLAIN_TEXT because the document's
- * readers (Python in schemathesis) cannot use surrogate ranges in a pattern.
- */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const PlaceOrderBody = z
   .object({
@@ -65,7 +73,9 @@ export const PlaceOrderBody = z
       .min(1)
       .max(1000)
       .regex(PLAIN_TEXT, 'must be text without control characters')
-      .refine((v) => !LONE_SURROGATE.test(v), 'must be well-formed unicode (no lone surrogates)'),
+      // A refinement, not in PLAIN_TEXT: the document's readers (Python in schemathesis) cannot
+      // use surrogate ranges in a pattern.
+      .refine(isIntactText, INTACT),
   })
   .strict();
 export type PlaceOrderBody = z.output<typeof PlaceOrderBody>;

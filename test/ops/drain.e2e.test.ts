@@ -2,7 +2,7 @@
  * SIGTERM while an order is being paid (a real process, a slow built-in payment simulator): the
  * order in flight gets its real answer (201, charged once), not an error from under a stopping
  * process; meanwhile `/readyz` answers 503 (the port is still open) and a new API request is
- * turned away with 503 `not-ready`, Retry-After and `Connection: close`; the process exits 0.
+ * turned away with 503 `overloaded`, Retry-After and `Connection: close`; the process exits 0.
  */
 import { expect } from 'chai';
 import { orderIdFor } from '../../http/idempotency.js';
@@ -29,7 +29,7 @@ describe('graceful stop with an order in flight (real process)', function () {
     await redis.stop();
   });
 
-  it('answers the order in flight 201, readiness 503 and new requests 503 not-ready meanwhile, then exits 0', async () => {
+  it('answers the order in flight 201, readiness 503 and new requests 503 overloaded meanwhile, then exits 0', async () => {
     const client = new StoreClient(store.url);
     const alice = { sub: 'c-drain', role: 'customer' };
     const admin = { sub: 'admin-1', role: 'admin' };
@@ -54,7 +54,7 @@ describe('graceful stop with an order in flight (real process)', function () {
     });
     const turnedAway = await client.call<{ code: string }>('POST', '/orders', alice, ORDER);
     expect(turnedAway.status).to.equal(503);
-    expect(turnedAway.body.code).to.equal('not-ready');
+    expect(turnedAway.body.code).to.equal('overloaded');
     expect(Number(turnedAway.headers.get('retry-after'))).to.be.at.least(1);
     expect(turnedAway.headers.get('connection')).to.equal('close');
 

@@ -12,7 +12,7 @@ import { startFakeGateway } from '../support/fake-gateway.js';
 import { startFakePsp } from '../support/fake-psp.js';
 import { waitFor } from '../support/processes.js';
 import { startStoreProcess, storeEnv, StoreClient, type StoreProcess } from '../support/store-process.js';
-import { admin, courier, customer, orderBody, staff } from './support.js';
+import { admin, courier, customer, orderBody, rawRequest, staff } from './support.js';
 
 describe('security: no token, secret or payment token in any log line', function () {
   this.timeout(90_000);
@@ -20,6 +20,7 @@ describe('security: no token, secret or payment token in any log line', function
   const pspKey = `sk_live_${randomBytes(12).toString('hex')}`;
   const cardToken = `tok_visa_${randomBytes(8).toString('hex')}`;
   const invalidBodyToken = `tok_invalid_${randomBytes(8).toString('hex')}`;
+  const rawToken = `tok_raw_${randomBytes(8).toString('hex')}`;
   let procs: StoreProcess[] = [];
   after(() => Promise.all(procs.map((p) => p.stop())));
 
@@ -108,6 +109,21 @@ describe('security: no token, secret or payment token in any log line', function
     await waitFor(async () => (await psp.refundRequests()) >= 1, { timeoutMs: 20_000, what: 'the refund' });
     await waitFor(() => gateway.received().length >= 3, { timeoutMs: 20_000, what: 'notifications' });
 
+    // Requests the HTTP parser fails on: its error holds their raw bytes (bearer and card token).
+    const port = Number(new URL(client.baseUrl).port);
+    const raw = JSON.stringify(orderBody({ paymentToken: rawToken }));
+    const head = `POST /orders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${aliceToken}\r\nContent-Type: application/json\r\n`;
+    const overlong = await rawRequest(port, `${head}Content-Length: 10\r\nConnection: close\r\n\r\n${raw}`);
+    expect(overlong.status, 'the first 10 bytes are not JSON').to.equal(400);
+    const badChunk = await rawRequest(
+      port,
+      `${head}Transfer-Encoding: chunked\r\n\r\nZZ\r\n${raw}\r\n0\r\n\r\n`,
+    );
+    expect(badChunk.status).to.equal(400);
+    await waitFor(() => procs[0]!.output().includes('request refused by the HTTP parser'), {
+      what: 'the refused request logged',
+    });
+
     const logs = procs.map((p) => p.output()).join('\n');
     // The capture works: the request lines are there, with the request id the client sent.
     expect(logs).to.include('"reqId":"log-test-place"');
@@ -119,10 +135,22 @@ describe('security: no token, secret or payment token in any log line', function
       ['PSP key', pspKey],
       ['card token', cardToken],
       ['payment token in an invalid body', invalidBodyToken],
+      ['payment token in a request the HTTP parser failed on', rawToken],
       ['declined card token', 'tok_declined'],
     ];
     const leaks = logs
       .split('\n')
+      // Bytes logged as numbers (a Buffer as JSON writes it, or spread into an object) are
+      // searched as text too.
+      .map((line) =>
+        line
+          .replace(/\[(\d{1,3}(?:,\d{1,3}){15,})\]/g, (_m, bytes: string) =>
+            Buffer.from(bytes.split(',').map(Number)).toString('latin1'),
+          )
+          .replace(/\{"0":\d{1,3}(?:,"\d+":\d{1,3}){15,}\}/g, (map) =>
+            Buffer.from(Object.values(JSON.parse(map) as Record<string, number>)).toString('latin1'),
+          ),
+      )
       .flatMap((line) =>
         secrets
           .filter(([, secret]) => line.includes(secret))
