@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     setTimeout(() => {
       log.error(
         { stopTimeoutMs: config.stopTimeoutMs },
-        'the stop did not finish in time (is Redis reachable?); exiting: unfinished work stays pending for the next owners',
+        'the stop did not finish in time (a store it waits on, Redis or Mongo, may be away or slow); exiting: unfinished work stays pending for the next owners',
       );
       process.exit(1);
     }, config.stopTimeoutMs);

@@ -56,6 +56,8 @@ export interface ActorSettings {
  * batch; then relay the outbox.
  */
 export class ActorHandling<S> implements Handling {
+  /** When a handler last finished an attempt (the watchdog's sign of life). */
+  lastActivity = 0;
   private readonly cache = new Map<string, Versioned<S>>();
   private readonly committer: Committer<Op, Status>;
   private readonly k: {
@@ -165,6 +167,7 @@ export class ActorHandling<S> implements Handling {
       return await this.behavior.handle(s, msg, ctx);
     } finally {
       this.handlerSeconds.observe((performance.now() - t0) / 1000);
+      this.lastActivity = Date.now();
     }
   }
 

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { decode, type Envelope } from './codec.js';
 import { FencedError } from './errors.js';
 import { RateLimitedLog } from './log.js';
@@ -31,8 +32,8 @@ export class ShardRunner {
   private givenUp = false;
   private readonly errors: RateLimitedLog;
   private tickTimer: NodeJS.Timeout | null = null;
-  /** Last time the loop was known to make progress (the watchdog reads it). */
-  lastProgress = Date.now();
+  /** Last time the loop itself moved: a read returned, a slot freed. */
+  private loopProgress = Date.now();
   kicks = 0;
   /** When the watchdog last restarted this loop's read. */
   lastKickAt = 0;
@@ -48,6 +49,8 @@ export class ShardRunner {
     private readonly handling: Handling,
   ) {
     this.errors = new RateLimitedLog(env.log, 10_000);
+    // Each entry in retry back-off listens on the signal (up to a batch in flight): not a leak.
+    setMaxListeners(env.settings.batchSize + 10, this.abort.signal);
     this.reader = new ShardReader(
       env,
       unit,
@@ -57,6 +60,14 @@ export class ShardRunner {
       () => this.closing,
       env.readers.for(unit.group),
     );
+  }
+
+  /**
+   * Last time the loop was known to make progress (the watchdog reads it): it moved, or one of its
+   * handlers finished an attempt (a loop waiting on slow handlers that answer is not stuck).
+   */
+  get lastProgress(): number {
+    return Math.max(this.loopProgress, this.handling.lastActivity);
   }
 
   get fenced(): boolean {
@@ -130,7 +141,7 @@ export class ShardRunner {
       let from = '0';
       while (!this.closing && from !== '>') {
         const entries = await this.reader.read(from, 1);
-        this.lastProgress = Date.now();
+        this.loopProgress = Date.now();
         if (entries === null) continue;
         const e = entries[0];
         if (!e) {
@@ -145,12 +156,12 @@ export class ShardRunner {
       while (!this.closing) {
         if (this.inflight >= maxInflight) {
           await new Promise<void>((resolve) => (this.slotFreed = resolve));
-          this.lastProgress = Date.now();
+          this.loopProgress = Date.now();
           continue;
         }
         if (this.reader.resync) await this.rereadPending();
         const entries = await this.reader.read('>', this.env.settings.batchSize);
-        this.lastProgress = Date.now();
+        this.loopProgress = Date.now();
         if (entries === null) continue;
         for (const e of entries) this.dispatch(e, 1);
       }

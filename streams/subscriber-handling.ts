@@ -23,6 +23,8 @@ export interface SubscriberSettings {
  * idempotent handler, then a fenced, batched XACK. Per-key order holds as for actors.
  */
 export class SubscriberHandling implements Handling {
+  /** When a handler last finished an attempt (the watchdog's sign of life). */
+  lastActivity = 0;
   private readonly committer: Committer<Op, 'OK'>;
   private readonly epochKey: string;
   private readonly dlqKey: string;
@@ -76,6 +78,7 @@ export class SubscriberHandling implements Handling {
       await this.subscriber.handle(event, { key: env.key, eventId: env.id, attempt });
     } finally {
       this.handlerSeconds.observe((performance.now() - t0) / 1000);
+      this.lastActivity = Date.now();
     }
   }
 

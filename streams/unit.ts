@@ -43,6 +43,12 @@ export interface RunnerEnv {
 
 /** How a kind of unit handles entries: the runner does reading, ordering and shutdown. */
 export interface Handling {
+  /**
+   * When a handler last finished an attempt, done or failed (ms since epoch, 0 before the first).
+   * A loop whose handlers keep getting answers, however slow (a read model's store that takes
+   * seconds per write), is working, not stuck: the watchdog counts this as progress.
+   */
+  readonly lastActivity: number;
   /** Before the first read: e.g. relay what a previous owner left in the outbox. */
   recover(): Promise<void>;
   /** Handle one entry and commit it (or dead-letter it). Runs strictly in order per key. */
