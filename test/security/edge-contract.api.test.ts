@@ -90,6 +90,14 @@ describe('security: the edge contract at its limits (real store)', function () {
     });
   });
 
+  it('a body over 64 KiB announced with Expect: 100-continue is refused before it is sent (413)', async () => {
+    const res = await rawRequest(
+      store.port,
+      `${head('Content-Type: application/json\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n')}`,
+    );
+    expectRawProblem(res, 413, 'validation');
+  });
+
   it('a chunked body over 64 KiB of another type than JSON is 413, like a JSON one', async () => {
     const chunk = 'a'.repeat(16 * 1024);
     const chunks = Array.from({ length: 12 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`).join('');
