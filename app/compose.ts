@@ -142,7 +142,14 @@ async function startOn(
         logger: log,
       });
     } else {
-      const simulator = createPaymentSimulator({ timeoutMs: config.pspTimeoutMs, registry, logger: log });
+      // Its books are in the store's Redis: a refund may run after a restart or in another process.
+      const simulator = createPaymentSimulator({
+        redis,
+        keyPrefix: config.keyPrefix,
+        timeoutMs: config.pspTimeoutMs,
+        registry,
+        logger: log,
+      });
       simulator.setMode(config.pspSimulator);
       provider = simulator;
     }

@@ -27,6 +27,12 @@ export {
 export { startPspServer, type PspMode, type PspServer, type PspStats } from './payment/psp-server.js';
 export { DECLINED_TOKEN, PaymentLedger, type LedgerSnapshot } from './payment/ledger.js';
 export {
+  DEFAULT_LEDGER_RETENTION_MS,
+  RedisPaymentLedger,
+  ledgerKeys,
+  type RedisLedgerOptions,
+} from './payment/redis-ledger.js';
+export {
   DEFAULT_NOTIFY_RETRY,
   createNotificationGateway,
   type NotificationGateway,

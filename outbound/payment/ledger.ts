@@ -1,7 +1,8 @@
 /**
- * The simulated provider's books: charges and refunds by idempotency key. Shared by the
- * in-process simulator and the HTTP simulator server so both behave the same: every token but
- * `tok_declined` is approved, a key seen before answers what it answered the first time.
+ * The simulated provider's books in memory: charges and refunds by idempotency key, for the HTTP
+ * simulator server (psp-server.ts). Every token but `tok_declined` is approved, a key seen before
+ * answers what it answered the first time. The in-process simulator keeps the same books, by the
+ * same rules, in the store's Redis (redis-ledger.ts); the types here are shared by both.
  */
 import { randomUUID } from 'node:crypto';
 import type { ChargeRequest, RefundRequest } from './port.js';
@@ -108,6 +109,7 @@ export class PaymentLedger {
   }
 }
 
-function refusal(code: LedgerRefusal['code'], message: string): LedgerRefusal {
+/** A refusal of the books: the request is wrong, a retry will not change the answer. */
+export function refusal(code: LedgerRefusal['code'], message: string): LedgerRefusal {
   return { ok: false, code, message };
 }

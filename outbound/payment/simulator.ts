@@ -1,15 +1,17 @@
 /**
  * The built-in payment simulator, used when `PSP_URL` is unset: an in-process provider (no
  * HTTP) that approves every token but `tok_declined`, honours idempotency keys, and can be made
- * slow or down for demos and tests. It goes through the same guard (retries, budget, circuit
- * breaker, metrics) as the HTTP provider, so a "down" simulator opens the circuit just as a
- * real outage would.
+ * slow or down for demos and tests. Its books are in the store's Redis (redis-ledger.ts), so a
+ * charge made before a restart, or by another payment process, can be refunded. It goes through
+ * the same guard (retries, budget, circuit breaker, metrics) as the HTTP provider, so a "down"
+ * simulator opens the circuit just as a real outage would.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { OutboundError } from '../errors.js';
 import type { AttemptContext } from '../retry.js';
 import { guardPaymentCalls, type GuardedPaymentProvider, type PaymentGuardOptions } from './guard.js';
-import { PaymentLedger, type LedgerRefusal, type LedgerSnapshot } from './ledger.js';
+import type { ChargeRecord, LedgerRefusal, RefundRecord } from './ledger.js';
+import { RedisPaymentLedger, type RedisLedgerOptions } from './redis-ledger.js';
 import type { ChargeDecision, RefundDone } from './port.js';
 
 /** How the simulator behaves now. */
@@ -24,11 +26,14 @@ export interface PaymentSimulator extends GuardedPaymentProvider {
   /** Change the behaviour; fields left out keep their value. */
   setMode(mode: Partial<SimulatorMode>): void;
   mode(): SimulatorMode;
-  /** The books by idempotency key: each key charged (or refunded) once, however often called. */
-  snapshot(): LedgerSnapshot;
+  /** The books' charge for an idempotency key (charged once, however often called), if any. */
+  chargeRecord(idempotencyKey: string): Promise<ChargeRecord | undefined>;
+  /** The books' refund for an idempotency key, if any. */
+  refundRecord(idempotencyKey: string): Promise<RefundRecord | undefined>;
 }
 
-export type PaymentSimulatorOptions = Partial<PaymentGuardOptions>;
+/** The guard's options, and where the books are: the store's Redis client and key prefix. */
+export type PaymentSimulatorOptions = Partial<PaymentGuardOptions> & RedisLedgerOptions;
 
 function refused(r: LedgerRefusal): OutboundError {
   // A 422 from a real provider: our request is wrong, retrying will not help.
@@ -37,12 +42,41 @@ function refused(r: LedgerRefusal): OutboundError {
   });
 }
 
-export function createPaymentSimulator(options: PaymentSimulatorOptions = {}): PaymentSimulator {
-  const ledger = new PaymentLedger();
+/**
+ * The books' answer within `ms`. Redis failing or slow is the provider failing or slow: a
+ * transient error, and the call's outcome unknown (the script may have run).
+ */
+async function booked<T>(call: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new OutboundError('outbound-timeout', `payment simulator's books (Redis) took over ${ms} ms`, true),
+        ),
+      ms,
+    );
+  });
+  const failed = (err: unknown): never => {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new OutboundError('outbound-connection', `payment simulator's books (Redis) failed: ${why}`, true, {
+      cause: err,
+    });
+  };
+  try {
+    return await Promise.race([call.catch(failed), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createPaymentSimulator(options: PaymentSimulatorOptions): PaymentSimulator {
+  const { redis, keyPrefix, retentionMs, ...guard } = options;
+  const ledger = new RedisPaymentLedger({ redis, keyPrefix, retentionMs });
   let mode: SimulatorMode = { down: false, latencyMs: 0 };
 
   /** Behave like the network would under the current mode, then let the books answer. */
-  async function behave<T>({ timeoutMs }: AttemptContext, answer: () => T): Promise<T> {
+  async function behave<T>({ timeoutMs }: AttemptContext, answer: () => Promise<T>): Promise<T> {
     const { down, latencyMs } = mode;
     if (down) throw new OutboundError('outbound-down', 'payment simulator is down', true);
     if (latencyMs >= timeoutMs) {
@@ -50,27 +84,25 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions = {}): P
       throw new OutboundError('outbound-timeout', `payment simulator timed out after ${timeoutMs} ms`, true);
     }
     if (latencyMs > 0) await delay(latencyMs);
-    return answer();
+    return booked(answer(), timeoutMs - latencyMs);
   }
 
   const provider = guardPaymentCalls(
     {
-      charge: (request, attempt) =>
-        behave(attempt, (): ChargeDecision => {
-          const r = ledger.charge(request);
-          if (!r.ok) throw refused(r);
-          return r.status === 'approved'
-            ? { status: 'approved', chargeId: r.chargeId }
-            : { status: 'declined' };
-        }),
-      refund: (request, attempt) =>
-        behave(attempt, (): RefundDone => {
-          const r = ledger.refund(request);
-          if (!r.ok) throw refused(r);
-          return { status: 'succeeded', refundId: r.refundId };
-        }),
+      async charge(request, attempt): Promise<ChargeDecision> {
+        const r = await behave(attempt, () => ledger.charge(request));
+        if (!r.ok) throw refused(r);
+        return r.status === 'approved'
+          ? { status: 'approved', chargeId: r.chargeId }
+          : { status: 'declined' };
+      },
+      async refund(request, attempt): Promise<RefundDone> {
+        const r = await behave(attempt, () => ledger.refund(request));
+        if (!r.ok) throw refused(r);
+        return { status: 'succeeded', refundId: r.refundId };
+      },
     },
-    { ...options, timeoutMs: options.timeoutMs ?? 2000 },
+    { ...guard, timeoutMs: guard.timeoutMs ?? 2000 },
   );
 
   return {
@@ -79,6 +111,7 @@ export function createPaymentSimulator(options: PaymentSimulatorOptions = {}): P
       mode = { ...mode, ...next };
     },
     mode: () => mode,
-    snapshot: () => ledger.snapshot(),
+    chargeRecord: (key) => ledger.chargeRecord(key),
+    refundRecord: (key) => ledger.refundRecord(key),
   };
 }

@@ -1,19 +1,34 @@
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createPaymentSimulator, type PaymentSimulator } from '../../outbound/payment/simulator.js';
-import { uniquePrefix } from '../support/hooks.js';
-import { waitFor } from '../support/processes.js';
+import { sharedRedis, uniquePrefix } from '../support/hooks.js';
+import { freePort, waitFor } from '../support/processes.js';
 import { metricValue, timed } from './helpers.js';
 
 describe('outbound: built-in payment simulator (in process)', () => {
   let registry: Registry;
   let sim: PaymentSimulator;
+  let redis: Redis;
+  let prefix: string;
   const charge = (key = uniquePrefix(), token = 'tok_visa') =>
     sim.charge({ idempotencyKey: key, amount: 4990, currency: 'EUR', token });
 
+  before(async () => {
+    redis = new Redis((await sharedRedis()).url);
+  });
+  after(() => redis.quit());
+
+  /** Records of one kind in this test's books (its own key prefix). */
+  const booked = async (kind: 'charge-id' | 'refund'): Promise<number> =>
+    (await redis.keys(`${prefix}:{psp-sim}:${kind}:*`)).length;
+
   beforeEach(() => {
     registry = new Registry();
+    prefix = uniquePrefix();
     sim = createPaymentSimulator({
+      redis,
+      keyPrefix: prefix,
       timeoutMs: 150,
       registry,
       retry: { retries: 1, minDelayMs: 10, maxDelayMs: 10 },
@@ -34,9 +49,8 @@ describe('outbound: built-in payment simulator (in process)', () => {
     const key = uniquePrefix();
     const first = await charge(key);
     expect(await charge(key)).to.deep.equal(first);
-    const books = sim.snapshot();
-    expect(Object.keys(books.charges)).to.deep.equal([key]);
-    expect(books.charges[key]?.requests).to.equal(2);
+    expect(await booked('charge-id')).to.equal(1);
+    expect((await sim.chargeRecord(key))?.requests).to.equal(2);
   });
 
   it('refunds once per refund key', async () => {
@@ -46,7 +60,8 @@ describe('outbound: built-in payment simulator (in process)', () => {
     const refund = await sim.refund(request);
     expect(refund.status).to.equal('succeeded');
     expect(await sim.refund(request)).to.deep.equal(refund);
-    expect(Object.keys(sim.snapshot().refunds)).to.have.length(1);
+    expect(await booked('refund')).to.equal(1);
+    expect((await sim.refundRecord(request.idempotencyKey))?.requests).to.equal(2);
   });
 
   it('answers unavailable when down, opens the circuit, and recovers through a half-open probe', async () => {
@@ -82,6 +97,28 @@ describe('outbound: built-in payment simulator (in process)', () => {
     expect(hung.result.status).to.equal('unavailable');
     // The 150 ms timeout (225 ms budget) cut it: the simulated latency is 10 s.
     expect(hung.ms).to.be.below(5000);
-    expect(sim.snapshot().charges[key]).to.equal(undefined);
+    expect(await sim.chargeRecord(key)).to.equal(undefined);
+  });
+
+  it('answers unavailable, the outcome in doubt, when its books (Redis) fail', async () => {
+    // Nothing listens there, and no offline queue: every command fails at once.
+    const offline = new Redis({
+      port: await freePort(),
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
+    offline.on('error', () => undefined);
+    const broken = createPaymentSimulator({ redis: offline, keyPrefix: prefix, timeoutMs: 150, registry });
+    try {
+      expect(await broken.charge({ idempotencyKey: 'k', amount: 1, currency: 'EUR', token: 't' })).to.include(
+        {
+          status: 'unavailable',
+          inDoubt: true,
+        },
+      );
+    } finally {
+      await broken.close();
+      offline.disconnect();
+    }
   });
 });
