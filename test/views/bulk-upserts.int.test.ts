@@ -4,7 +4,7 @@ import { createConnection, type Model } from 'mongoose';
 import sinon from 'sinon';
 import { BulkUpserts } from '../../views/mongo/bulk-upserts.js';
 import { bindModels, type MyPageDoc } from '../../views/mongo/schemas.js';
-import { sharedFerret } from '../support/ferretdb.js';
+import { sharedFerret, startFerret } from '../support/ferretdb.js';
 import { onRunEnd } from '../support/hooks.js';
 
 /** The upsert the read models make for an order status at `version`. */
@@ -71,5 +71,32 @@ describe('BulkUpserts: the versioned upserts of one turn in one bulk (real Mongo
       ['o-2', 'Accepted', 5],
       ['o-3', 'Ordered', 1],
     ]);
+  });
+
+  it('answers every upsert of a bulk that got no answer (server frozen) with that error, not one by one', async function () {
+    this.timeout(60_000);
+    const ferret = await startFerret();
+    onRunEnd(() => ferret.stop());
+    const conn = await createConnection(`${ferret.url}bulk_frozen`, {
+      socketTimeoutMS: 1000,
+      serverSelectionTimeoutMS: 2000,
+    }).asPromise();
+    onRunEnd(() => conn.close(true));
+    const m = (await bindModels(conn)).myPages;
+    await m.createCollection();
+    const one = sinon.spy(m, 'updateOne');
+    onRunEnd(() => Promise.resolve(one.restore()));
+    const upserts = new BulkUpserts(m);
+    process.kill(ferret.pid, 'SIGSTOP');
+    let outcomes: PromiseSettledResult<boolean>[];
+    try {
+      outcomes = await Promise.allSettled(
+        ['o-1', 'o-2', 'o-3'].map((id) => upserts.run(status(id, 1, 'Ordered'))),
+      );
+    } finally {
+      process.kill(ferret.pid, 'SIGCONT');
+    }
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['rejected', 'rejected', 'rejected']);
+    expect(one.callCount, 'no upsert sent alone to a server that did not answer the bulk').to.equal(0);
   });
 });
