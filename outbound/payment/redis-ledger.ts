@@ -9,7 +9,8 @@
  * renews its charge), so the books do not grow without end.
  */
 import { randomUUID } from 'node:crypto';
-import { LuaScript, type RedisClient } from './lua-script.js';
+import type { Cluster, Redis } from 'ioredis';
+import { Script } from '../../streams/scripts.js';
 import {
   DECLINED_TOKEN,
   refusal,
@@ -19,6 +20,9 @@ import {
   type RefundRecord,
 } from './ledger.js';
 import type { ChargeRequest, RefundRequest } from './port.js';
+
+/** The ioredis clients the simulator's books accept: a single node or a cluster. */
+export type RedisClient = Redis | Cluster;
 
 /** How long a record of the books outlives its last write by default: 30 days. */
 export const DEFAULT_LEDGER_RETENTION_MS = 30 * 24 * 3600 * 1000;
@@ -45,12 +49,10 @@ export interface RedisLedgerOptions {
 }
 
 /** Read on first use, so that importing outbound/ never needs the .lua files. */
-let scripts: { readonly charge: LuaScript; readonly refund: LuaScript } | null = null;
+let scripts: { readonly charge: Script; readonly refund: Script } | null = null;
 function ledgerScripts(): NonNullable<typeof scripts> {
-  scripts ??= {
-    charge: LuaScript.load('ledger-charge-2.lua'),
-    refund: LuaScript.load('ledger-refund-2.lua'),
-  };
+  const lua = (name: string) => Script.fromFile(new URL(`./${name}.lua`, import.meta.url));
+  scripts ??= { charge: lua('ledger-charge-2'), refund: lua('ledger-refund-2') };
   return scripts;
 }
 

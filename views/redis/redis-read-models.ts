@@ -12,11 +12,13 @@ import type { CustomerMessage, MyPageItem, Page, ReadModels, StoreBoardItem } fr
 import { decodeBoardItem, decodeMessage, decodeMyPage } from './decode.js';
 import { readModelKeys, type ReadModelKeys } from './keys.js';
 import { hgetallMany, pageMembers } from './page.js';
-import { LuaScript, type RedisClient } from './script.js';
+import { Script } from '../../streams/scripts.js';
+import type { RedisClient } from './script.js';
 
-const applyMyPage = LuaScript.load('apply-my-page-2.lua');
-const applyStoreBoard = LuaScript.load('apply-store-board-6.lua');
-const addMessage = LuaScript.load('add-message-2.lua');
+const lua = (name: string) => Script.fromFile(new URL(`./${name}.lua`, import.meta.url));
+const applyMyPage = lua('apply-my-page-2');
+const applyStoreBoard = lua('apply-store-board-6');
+const addMessage = lua('add-message-2');
 
 /**
  * The read models in Redis (the embedded default). Each write is one Lua script, so the version
