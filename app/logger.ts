@@ -1,8 +1,9 @@
 /**
  * The store's logger: pino with the paths that may hold secrets redacted, and errors serialized
- * without what they carry of a Redis command or of a raw request. ioredis puts the whole command on its errors
- * (`err.command = { name, args }`): a failed XADD of an order request or a failed commit would
- * otherwise log payment tokens, addresses and states, inside strings no redact path can reach.
+ * without what they carry of a Redis command or of a raw request. ioredis puts the whole command
+ * on its errors (`err.command = { name, args }`): a failed XADD of an order request or a failed
+ * commit would otherwise log payment tokens, addresses and states, inside strings no redact path
+ * can reach; Node's HTTP parser puts the raw bytes of a request it failed on on its error.
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { REDACT_PATHS } from '../http/observe.js';

@@ -3,7 +3,10 @@
  * and to what a call does not take, against the real store: every error is problem+json with an
  * X-Request-Id and one of API.md's codes; a body is read only once the caller may make the call.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { PROBLEM_CODES } from '../../http/errors.js';
 import { startFakePsp, type FakePsp } from '../support/fake-psp.js';
 import {
   customer,
@@ -15,21 +18,18 @@ import {
 } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** API.md's list of error codes, and `internal` for a bug. */
-const CODES = [
-  'validation',
-  'unauthorized',
-  'forbidden',
-  'not-found',
-  'payment-declined',
-  'payment-unavailable',
-  'not-cancellable',
-  'invalid-transition',
-  'idempotency-key-reused',
-  'rate-limited',
-  'overloaded',
-  'internal',
-];
+/**
+ * API.md's list of error codes, read from API.md itself (the contract this test holds the edge
+ * to), and `internal` for a bug (a 500).
+ */
+function contractCodes(): string[] {
+  const apiMd = readFileSync(fileURLToPath(new URL('../../../../shared/API.md', import.meta.url)), 'utf8');
+  const list = /`code` is a stable machine-readable string\s*\(([^)]*)\)/.exec(apiMd)?.[1];
+  if (list === undefined)
+    throw new Error('API.md no longer lists the error codes where this test reads them');
+  return [...list.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]!);
+}
+const CODES = [...contractCodes(), 'internal'];
 
 function expectRawProblem(res: RawResponse, status: number, code: string): void {
   expect(res.status, res.head).to.equal(status);
@@ -173,6 +173,11 @@ describe('security: the edge contract at its limits (real store)', function () {
     expect(statuses[0], 'within the limit: the malformed body is a 400').to.equal(400);
     expect(statuses, 'over it: 429, the body not read').to.include(429);
     expect(statuses.filter((s) => s !== 400 && s !== 429)).to.deep.equal([]);
+  });
+
+  it("the edge's error codes are API.md's list, and internal", () => {
+    expect(CODES).to.include.members(['validation', 'overloaded', 'not-found']);
+    expect([...PROBLEM_CODES].sort()).to.deep.equal([...CODES].sort());
   });
 
   it('every error code the edge answered here is one of API.md', async () => {
