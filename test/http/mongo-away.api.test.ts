@@ -10,7 +10,7 @@ import { startApiFixture, type ApiFixture } from './support/fixture.js';
 import { expectProblem, placeOrder, uniqueUser } from './support/helpers.js';
 
 describe('API: reads while the Mongo read models are away (real FerretDB)', function () {
-  this.timeout(150_000);
+  this.timeout(240_000);
   let ferret: FerretServer;
   let f: ApiFixture;
   let alice: string;
@@ -68,8 +68,10 @@ describe('API: reads while the Mongo read models are away (real FerretDB)', func
     try {
       id = await placeOrder(f, bobId);
       // Past the 4 retries after which a failing event used to go to the dead letters.
+      // Each failed attempt waits out the driver's socket or server-selection timeout (5 s) and then
+      // a growing back-off: five retries took 55-59 s here, so the deadline leaves room.
       await waitFor(async () => (await retried()) >= before + 5, {
-        timeoutMs: 60_000,
+        timeoutMs: 120_000,
         intervalMs: 500,
         what: 'the projector retrying past MAX_DELIVERIES',
       });
