@@ -17,7 +17,8 @@ const allowed: Record<string, readonly string[]> = {
   streams: ['actors/kernel.ts (types only)'],
   // The runtime's Lua script loader (EVALSHA, NOSCRIPT, flat arguments): one for the whole store.
   views: ['actors', 'streams/scripts.ts'],
-  outbound: ['actors', 'streams/scripts.ts'],
+  // The same, and the runtime's deadline race (`within`, streams/deadline.ts).
+  outbound: ['actors', 'streams/scripts.ts', 'streams/deadline.ts'],
   http: ['actors', 'config', 'streams', 'views'],
   app: ['actors', 'config', 'http', 'outbound', 'streams', 'views'],
   bin: ['app', 'config'],

@@ -7,6 +7,7 @@
  * simulator opens the circuit just as a real outage would.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import { within } from '../../streams/deadline.js';
 import { OutboundError } from '../errors.js';
 import type { AttemptContext } from '../retry.js';
 import { guardPaymentCalls, type GuardedPaymentProvider, type PaymentGuardOptions } from './guard.js';
@@ -46,28 +47,18 @@ function refused(r: LedgerRefusal): OutboundError {
  * The books' answer within `ms`. Redis failing or slow is the provider failing or slow: a
  * transient error, and the call's outcome unknown (the script may have run).
  */
-async function booked<T>(call: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new OutboundError('outbound-timeout', `payment simulator's books (Redis) took over ${ms} ms`, true),
-        ),
-      ms,
-    );
-  });
+function booked<T>(call: Promise<T>, ms: number): Promise<T> {
   const failed = (err: unknown): never => {
     const why = err instanceof Error ? err.message : String(err);
     throw new OutboundError('outbound-connection', `payment simulator's books (Redis) failed: ${why}`, true, {
       cause: err,
     });
   };
-  try {
-    return await Promise.race([call.catch(failed), late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const late = () =>
+    Promise.reject(
+      new OutboundError('outbound-timeout', `payment simulator's books (Redis) took over ${ms} ms`, true),
+    );
+  return within(call.catch(failed), ms, late);
 }
 
 export function createPaymentSimulator(options: PaymentSimulatorOptions): PaymentSimulator {
