@@ -38,6 +38,13 @@ export function joinUrl(base: string, path: string): URL {
   return new URL(path.replace(/^\//, ''), b);
 }
 
+/**
+ * The most of an answer's body that is read: the provider's and the gateway's answers are a few
+ * hundred bytes. A larger body is not buffered (a body of hundreds of MB crashed the process):
+ * reading stops, the socket is dropped and the body counts as not JSON, as a malformed answer does.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
 function parseJson(raw: string): unknown {
   if (raw === '') return undefined;
   try {
@@ -91,17 +98,18 @@ export function createJsonClient(agentOptions: http.AgentOptions = {}): JsonClie
       };
       const onResponse = (res: http.IncomingMessage): void => {
         const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        let bytes = 0;
+        const answer = (body: unknown): void =>
+          settle(() => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on('data', (chunk: Buffer) => {
+          bytes += chunk.length;
+          if (bytes <= MAX_RESPONSE_BYTES) return void chunks.push(chunk);
+          chunks.length = 0;
+          answer(undefined); // too large to be a real answer: judged like a body that is not JSON
+          req.destroy(); // the socket is not reused: the rest of the body is never read
+        });
         res.on('error', fail);
-        res.on('end', () =>
-          settle(() =>
-            resolve({
-              status: res.statusCode ?? 0,
-              body: parseJson(Buffer.concat(chunks).toString('utf8')),
-              headers: res.headers,
-            }),
-          ),
-        );
+        res.on('end', () => answer(parseJson(Buffer.concat(chunks).toString('utf8'))));
       };
       const req = isHttps
         ? https.request(url, requestOptions, onResponse)
