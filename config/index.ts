@@ -78,6 +78,11 @@ function int(env: Env, name: string, dflt: number, min: number, max: number): nu
   return n;
 }
 
+/** A URL as it may be printed: whatever stands between `//` and `@` (user and password) is masked. */
+function withoutCredentials(raw: string): string {
+  return raw.replace(/\/\/[^/?#]*@/, '//***@');
+}
+
 function url(env: Env, name: string, protocols: readonly string[]): string | null {
   const raw = env[name];
   if (raw === undefined || raw === '') return null;
@@ -85,7 +90,7 @@ function url(env: Env, name: string, protocols: readonly string[]): string | nul
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(name, `is not a valid URL: "${raw}"`);
+    throw new ConfigError(name, `is not a valid URL: "${withoutCredentials(raw)}"`);
   }
   if (!protocols.includes(parsed.protocol)) {
     throw new ConfigError(name, `must use ${protocols.join(' or ')}, got "${parsed.protocol}"`);

@@ -81,4 +81,13 @@ describe('config', () => {
     ]);
     expect(c.pspSimulator).to.deep.equal({ down: false, latencyMs: 250 });
   });
+
+  it('never prints the credentials of a URL it refuses', () => {
+    for (const name of ['NOTIFY_URL', 'PSP_URL', 'REDIS_URL', 'MONGO_URL']) {
+      const err = failure({ [name]: 'https://user:s3cr3t@' });
+      expect(err.message).to.include(name);
+      expect(err.message).to.not.include('s3cr3t');
+      expect(err.message).to.include('//***@');
+    }
+  });
 });
