@@ -35,12 +35,17 @@ async function freePort(): Promise<number> {
  * flushes its AOF on SIGTERM and exits, instead of running on, orphaned, on the data directory.
  * Without `setpriv` it is spawned as is, and the next start on the directory stops a leftover
  * (`takeOver`).
+ *
+ * It runs in a process group of its own (`detached`): Ctrl-C in a terminal signals the whole
+ * foreground group, and a redis-server in it stopped while the store was still finishing its work
+ * (the stop then timed out and exited 1). The store stops it itself, last.
  */
 function spawnTiedToThisProcess(bin: string, args: readonly string[]): ChildProcess {
   const setpriv = process.platform === 'linux' ? onPath('setpriv') : null;
+  const options = { stdio: 'ignore', detached: true } as const;
   return setpriv
-    ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args], { stdio: 'ignore' })
-    : spawn(bin, args, { stdio: 'ignore' });
+    ? spawn(setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args], options)
+    : spawn(bin, args, options);
 }
 
 const START_ATTEMPTS = 3;
