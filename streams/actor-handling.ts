@@ -119,7 +119,7 @@ export class ActorHandling<S> implements Handling {
     await relayAll(this.env.redis, this.k.outbox);
   }
 
-  async handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void> {
+  async handle(entryId: string, env: Envelope, signal: AbortSignal, attempted?: () => void): Promise<void> {
     const { metrics } = this.env;
     const type = this.unit.group;
     const cur = this.cache.get(env.key) ?? (await this.load(env.key)); // no await on a cache hit
@@ -134,7 +134,9 @@ export class ActorHandling<S> implements Handling {
       // The first attempt runs bare: p-retry's machinery (closures, options, timers) cost ~7% of
       // the worker's CPU per message in the profile, and almost every message succeeds at once.
       result = await this.attempt(cur.s, msg, env, 1);
+      attempted?.();
     } catch (first) {
+      attempted?.();
       const policy = { maxAttempts: this.settings.maxAttempts, firstBackoffMs: 50, maxBackoffMs: 5000 };
       const onRetry = () => metrics.retried.inc({ type });
       const r = await retryAfter(first, (n) => this.attempt(cur.s, msg, env, n), policy, signal, onRetry);

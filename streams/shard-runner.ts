@@ -136,8 +136,12 @@ export class ShardRunner {
       }, 200);
       // Recovery before new work: this shard's own pending entries (the consumer is named
       // after the shard, so they are the previous owner's in-flight entries), then '>'. They are
-      // re-read one at a time, each finished before the next: if one of them crashes the process,
-      // only its own delivery count grows, and it alone reaches the dead letters.
+      // re-read one at a time, the next once the first attempt of this one has ended: if one of
+      // them crashes the process, only its own delivery count grows, and it alone reaches the
+      // dead letters. Not once it is done: an entry whose handler keeps failing (a gateway that is
+      // down) is retried on its key's chain while recovery goes on, instead of holding every other
+      // key of the shard until it succeeds. An entry queued behind an earlier one of its key cannot
+      // start yet, so recovery does not wait for it either.
       let from = '0';
       while (!this.closing && from !== '>') {
         const entries = await this.reader.read(from, 1);
@@ -150,8 +154,11 @@ export class ShardRunner {
         }
         from = e.id;
         const deliveries = await this.reader.deliveryCounts([e]);
-        const key = this.dispatch(e, deliveries.get(e.id) ?? 1);
-        await this.chains.get(key)?.tail;
+        let attempted!: () => void;
+        const firstAttempt = new Promise<void>((resolve) => (attempted = resolve));
+        const key = this.dispatch(e, deliveries.get(e.id) ?? 1, attempted);
+        const c = this.chains.get(key);
+        if (c?.queued === 1) await Promise.race([c.tail, firstAttempt]);
       }
       while (!this.closing) {
         if (this.inflight >= maxInflight) {
@@ -195,12 +202,12 @@ export class ShardRunner {
   }
 
   /** Queue the entry on its key's chain; returns that key. */
-  private dispatch(e: Entry, deliveries: number): string {
+  private dispatch(e: Entry, deliveries: number, attempted?: () => void): string {
     this.dispatched.add(e.id);
-    return this.route(e, deliveries);
+    return this.route(e, deliveries, attempted);
   }
 
-  private route(e: Entry, deliveries: number): string {
+  private route(e: Entry, deliveries: number, attempted?: () => void): string {
     if (e.payload === null) {
       // Deleted while pending (e.g. trimmed by an operator): nothing to handle, just ack.
       this.chain('', e.id, () => this.handling.deadLetter(e.id, '', 'entry deleted while pending', ''));
@@ -220,7 +227,7 @@ export class ShardRunner {
       this.chain(env.key, e.id, () => this.handling.deadLetter(e.id, env.id, reason, payload));
       return env.key;
     }
-    this.chain(env.key, e.id, () => this.handling.handle(e.id, env, this.abort.signal));
+    this.chain(env.key, e.id, () => this.handling.handle(e.id, env, this.abort.signal, attempted));
     return env.key;
   }
 

@@ -48,7 +48,7 @@ export class SubscriberHandling implements Handling {
     return Promise.resolve();
   }
 
-  async handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void> {
+  async handle(entryId: string, env: Envelope, signal: AbortSignal, attempted?: () => void): Promise<void> {
     const { metrics } = this.env;
     const type = this.unit.group;
     let event: Message;
@@ -61,7 +61,9 @@ export class SubscriberHandling implements Handling {
       // The first attempt runs bare, as for actors: p-retry's machinery on every event was ~4 % of
       // the store's busy CPU in the orders bench, and almost every event succeeds at once.
       await this.attempt(event, env, 1);
+      attempted?.();
     } catch (first) {
+      attempted?.();
       const { maxAttempts, maxBackoffMs } = this.settings;
       const policy = { maxAttempts, firstBackoffMs: 100, maxBackoffMs };
       const onRetry = () => metrics.retried.inc({ type });

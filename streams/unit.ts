@@ -51,8 +51,12 @@ export interface Handling {
   readonly lastActivity: number;
   /** Before the first read: e.g. relay what a previous owner left in the outbox. */
   recover(): Promise<void>;
-  /** Handle one entry and commit it (or dead-letter it). Runs strictly in order per key. */
-  handle(entryId: string, env: Envelope, signal: AbortSignal): Promise<void>;
+  /**
+   * Handle one entry and commit it (or dead-letter it). Runs strictly in order per key.
+   * `attempted` is called once the handler's first attempt has ended, done or failed (its retries
+   * may go on): recovery waits for that, not for the retries.
+   */
+  handle(entryId: string, env: Envelope, signal: AbortSignal, attempted?: () => void): Promise<void>;
   deadLetter(entryId: string, msgId: string, reason: string, payload: string): Promise<void>;
   /** Periodic work while owned (timers, leftover relays). */
   tick(): Promise<void>;
